@@ -97,6 +97,12 @@ export async function startSandbox(
       updateClient: notReady("esignet"),
       claimsSupported: notReady("esignet"),
     },
+    masterdata: {
+      centreActive: notReady("masterdata"),
+      machineActive: notReady("masterdata"),
+      latestIdSchema: notReady("masterdata"),
+    },
+    pms: { credentialPartners: notReady("pms") },
     authenticate: (req, o) => authenticate(sb, req, o),
     faults: {
       settings: faultSettings,

@@ -105,6 +105,33 @@ export interface EsignetApi {
   claimsSupported(): string[];
 }
 
+export interface MasterdataApi {
+  /** Whether a registration centre exists and is active (regproc's CMD validation). */
+  centreActive(centreId: string): boolean;
+  /** Whether a machine exists, is active and belongs to the centre. */
+  machineActive(machineId: string, centreId?: string): boolean;
+  /** The latest published ID schema (`GET /v1/masterdata/idschema/latest` response). */
+  latestIdSchema(): Record<string, unknown>;
+}
+
+/** A partner the credential service can issue credentials to. */
+export interface CredentialPartner {
+  partnerId: string;
+  credentialType: string;
+  policyId: string;
+  /** The MOSIP-signed partner certificate (PEM) whose key "Partner Based" encryption uses. */
+  certificatePem: string;
+  /** `shareableAttributes[].attributeName` of the DataShare policy. */
+  shareableAttributes: string[];
+  /** `dataSharePolicies.encryptionType`: "Partner Based" or "none". */
+  encryptionType: string;
+}
+
+export interface PmsApi {
+  /** Active partners with a credential-type mapping to a published policy and an approved mapping. */
+  credentialPartners(): CredentialPartner[];
+}
+
 export interface AuthOptions {
   /**
    * The config file whose `auth.server.admin.allowed.audience` guards this service, e.g.
@@ -148,6 +175,8 @@ export interface SandboxContext {
   websub: WebSubApi;
   keymanager: KeymanagerApi;
   esignet: EsignetApi;
+  masterdata: MasterdataApi;
+  pms: PmsApi;
   /** Validates the `Authorization` cookie the way MOSIP's kernel-auth-adapter does; throws a Reply. */
   authenticate(req: SandboxRequest, opts: AuthOptions): Promise<Principal>;
   /** The fault injector decides whether the next token check should see an expired token. */

@@ -41,7 +41,10 @@ export interface KeycloakApi {
     realm: string,
     clientId: string,
     secret: string,
-  ): Promise<{ token: string; expiresIn: number } | { error: string; status: number }>;
+  ): Promise<
+    | { token: string; expiresIn: number }
+    | { error: string; errorDescription?: string; status: number }
+  >;
   /** Password grant, as authmanager's `useridPwd` does. */
   passwordGrant(
     realm: string,
@@ -49,7 +52,10 @@ export interface KeycloakApi {
     clientSecret: string,
     username: string,
     password: string,
-  ): Promise<{ token: string; expiresIn: number } | { error: string; status: number }>;
+  ): Promise<
+    | { token: string; expiresIn: number }
+    | { error: string; errorDescription?: string; status: number }
+  >;
 }
 
 export interface ConfigApi {

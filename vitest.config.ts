@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Imports its JSON schema without an import attribute, which Node 20 refuses; let Vite load it.
+    server: { deps: { inline: ["@actions/workflow-parser"] } },
   },
 });

@@ -1,0 +1,126 @@
+// Test fixtures shared by the WebSub, packet manager and regproc tests: tokens the way a MOSIP
+// client gets them (authmanager `clientidsecretkey`), and Keycloak clients created through the
+// sandbox Keycloak's admin REST API, as the stack (or an operator) creates them.
+import { randomBytes } from "node:crypto";
+import type { Sandbox } from "./server";
+
+/** `POST /v1/authmanager/authenticate/clientidsecretkey`; the token comes back in a header. */
+export async function authToken(
+  sandbox: Sandbox,
+  clientId: string,
+  secretKey: string,
+  appId = "regproc",
+): Promise<string> {
+  const res = await fetch(`${sandbox.url}/v1/authmanager/authenticate/clientidsecretkey`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      id: "string",
+      version: "string",
+      requesttime: new Date().toISOString(),
+      metadata: {},
+      request: { clientId, secretKey, appId },
+    }),
+  });
+  const token = res.headers.get("authorization");
+  if (res.status !== 200 || !token) {
+    throw new Error(`authenticate ${clientId}: HTTP ${res.status} ${await res.text()}`);
+  }
+  return token;
+}
+
+/** The onboarder's deployment client token (GLOBAL_ADMIN, PARTNER_ADMIN, ...). */
+export function adminToken(sandbox: Sandbox): Promise<string> {
+  const o = sandbox.context.options;
+  return authToken(sandbox, o.adminClientId, o.adminClientSecret);
+}
+
+async function keycloakAdminToken(sandbox: Sandbox): Promise<string> {
+  const o = sandbox.context.options;
+  const res = await fetch(`${sandbox.url}/auth/realms/master/protocol/openid-connect/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "password",
+      client_id: "admin-cli",
+      username: o.keycloakAdminUser,
+      password: o.keycloakAdminPassword,
+    }),
+  });
+  const body = (await res.json()) as { access_token?: string };
+  if (!body.access_token) throw new Error(`keycloak admin token: HTTP ${res.status}`);
+  return body.access_token;
+}
+
+/**
+ * Creates a confidential client with service accounts in realm `mosip` and grants its service
+ * account the given realm roles (Keycloak admin REST API). Returns the generated test secret.
+ */
+export async function createServiceClient(
+  sandbox: Sandbox,
+  clientId: string,
+  roles: string[],
+): Promise<string> {
+  const admin = await keycloakAdminToken(sandbox);
+  const base = `${sandbox.url}/auth/admin/realms/mosip`;
+  const call = async (method: string, path: string, body?: unknown): Promise<Response> => {
+    const res = await fetch(base + path, {
+      method,
+      headers: {
+        authorization: `Bearer ${admin}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (res.status >= 300) {
+      throw new Error(`keycloak admin ${method} ${path}: HTTP ${res.status} ${await res.text()}`);
+    }
+    return res;
+  };
+  const secret = `sandbox-test-${randomBytes(8).toString("hex")}`;
+  await call("POST", "/clients", {
+    clientId,
+    enabled: true,
+    publicClient: false,
+    serviceAccountsEnabled: true,
+    clientAuthenticatorType: "client-secret",
+    secret,
+  });
+  const [client] = (await (
+    await call("GET", `/clients?clientId=${encodeURIComponent(clientId)}`)
+  ).json()) as Array<{ id: string }>;
+  const user = (await (await call("GET", `/clients/${client.id}/service-account-user`)).json()) as {
+    id: string;
+  };
+  const reps = [];
+  for (const name of roles) {
+    reps.push(await (await call("GET", `/roles/${encodeURIComponent(name)}`)).json());
+  }
+  if (reps.length > 0) await call("POST", `/users/${user.id}/role-mappings/realm`, reps);
+  return secret;
+}
+
+/** A client with roles, and its token from authmanager. */
+export async function clientToken(
+  sandbox: Sandbox,
+  clientId: string,
+  roles: string[],
+): Promise<string> {
+  const secret = await createServiceClient(sandbox, clientId, roles);
+  return authToken(sandbox, clientId, secret);
+}
+
+/** Polls until `check` gives a value (not undefined/false), failing after `timeoutMs`. */
+export async function eventually<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -14,7 +14,7 @@ import {
   type KeyLike,
 } from "jose";
 import { Reply, type SandboxRequest, type SandboxResponse } from "./http";
-import type { KeycloakApi, SandboxContext, TokenClaims } from "./types";
+import type { KeycloakApi, SandboxContext, TokenClaims, TokenGrant } from "./types";
 
 // ---------------------------------------------------------------------------------------------
 // Model (Keycloak's entities, reduced to what the representations need)
@@ -323,13 +323,6 @@ function secretMatches(expected: string | undefined, given: string | undefined):
   const a = Buffer.from(expected);
   const b = Buffer.from(given);
   return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/** Keycloak generates 32 alphanumeric characters for a new client secret. */
-function newSecret(): string {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  const bytes = randomBytes(32);
-  return [...bytes].map((b) => alphabet[b % alphabet.length]).join("");
 }
 
 export function roleByName(realm: KcRealm, name: string): KcRole | undefined {
@@ -873,12 +866,16 @@ export async function register(sb: SandboxContext): Promise<void> {
 
   function toApiResult(
     res: SandboxResponse,
-  ):
-    | { token: string; expiresIn: number }
-    | { error: string; errorDescription?: string; status: number } {
+  ): TokenGrant | { error: string; errorDescription?: string; status: number } {
     const body = res.body as Record<string, unknown>;
     if (res.status === 200) {
-      return { token: String(body.access_token), expiresIn: Number(body.expires_in) };
+      return {
+        token: String(body.access_token),
+        expiresIn: Number(body.expires_in),
+        ...(typeof body.refresh_token === "string"
+          ? { refreshToken: body.refresh_token, refreshExpiresIn: Number(body.refresh_expires_in) }
+          : {}),
+      };
     }
     return {
       error: String(body.error ?? "unknown_error"),

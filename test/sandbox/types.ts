@@ -31,6 +31,14 @@ export interface Principal {
   scopes: string[];
 }
 
+/** A successful grant; the refresh token only for the password grant. */
+export interface TokenGrant {
+  token: string;
+  expiresIn: number;
+  refreshToken?: string;
+  refreshExpiresIn?: number;
+}
+
 export interface KeycloakApi {
   /** `<baseUrl>/auth/realms/<realm>`. */
   issuer(realm?: string): string;
@@ -41,10 +49,7 @@ export interface KeycloakApi {
     realm: string,
     clientId: string,
     secret: string,
-  ): Promise<
-    | { token: string; expiresIn: number }
-    | { error: string; errorDescription?: string; status: number }
-  >;
+  ): Promise<TokenGrant | { error: string; errorDescription?: string; status: number }>;
   /** Password grant, as authmanager's `useridPwd` does. */
   passwordGrant(
     realm: string,
@@ -52,10 +57,7 @@ export interface KeycloakApi {
     clientSecret: string,
     username: string,
     password: string,
-  ): Promise<
-    | { token: string; expiresIn: number }
-    | { error: string; errorDescription?: string; status: number }
-  >;
+  ): Promise<TokenGrant | { error: string; errorDescription?: string; status: number }>;
 }
 
 export interface ConfigApi {

@@ -2,6 +2,13 @@
 // client gets them (authmanager `clientidsecretkey`), and Keycloak clients created through the
 // sandbox Keycloak's admin REST API, as the stack (or an operator) creates them.
 import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import git from "isomorphic-git";
+import http from "isomorphic-git/http/node";
+import type { ConfigSeed } from "./config-server";
 import type { Sandbox } from "./server";
 
 /** `POST /v1/authmanager/authenticate/clientidsecretkey`; the token comes back in a header. */
@@ -94,7 +101,16 @@ export async function createServiceClient(
   };
   const reps = [];
   for (const name of roles) {
-    reps.push(await (await call("GET", `/roles/${encodeURIComponent(name)}`)).json());
+    const found = await fetch(`${base}/roles/${encodeURIComponent(name)}`, {
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    if (found.status === 404) {
+      // Roles MOSIP 1.2.0.1 does not ship (ONLINE_REGISTRATION_CLIENT) are created, as the stack does.
+      await call("POST", "/roles", { name });
+      reps.push(await (await call("GET", `/roles/${encodeURIComponent(name)}`)).json());
+    } else {
+      reps.push(await found.json());
+    }
   }
   if (reps.length > 0) await call("POST", `/users/${user.id}/role-mappings/realm`, reps);
   return secret;
@@ -123,4 +139,58 @@ export async function eventually<T>(
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * Edits files of the sandbox's config repo and pushes the commit (isomorphic-git over smart HTTP),
+ * as the stack changes MOSIP's configuration. `edits` maps a file to a function of its content.
+ */
+export async function pushConfig(
+  sandbox: Sandbox,
+  edits: Record<string, (content: string) => string>,
+  message = "test: configure the sandbox",
+): Promise<void> {
+  const seed = sandbox.context.seed.config as ConfigSeed;
+  const onAuth = () => ({ username: "sandbox-test", password: seed.token });
+  const dir = await mkdtemp(path.join(tmpdir(), "sandbox-config-push-"));
+  try {
+    await git.clone({
+      fs,
+      http,
+      dir,
+      url: seed.repoUrl,
+      ref: seed.label,
+      singleBranch: true,
+      onAuth,
+    });
+    for (const [file, edit] of Object.entries(edits)) {
+      const p = path.join(dir, file);
+      const before = fs.existsSync(p) ? await readFile(p, "utf8") : "";
+      await writeFile(p, edit(before));
+      await git.add({ fs, dir, filepath: file });
+    }
+    await git.commit({
+      fs,
+      dir,
+      message,
+      author: { name: "Sandbox test", email: "sandbox-test@example.invalid" },
+    });
+    const res = await git.push({ fs, http, dir, remote: "origin", ref: seed.label, onAuth });
+    if (!res.ok) throw new Error(`config push failed: ${JSON.stringify(res)}`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Sets (or replaces) `key=value` lines in a properties file's content. */
+export function setProperties(values: Record<string, string>): (content: string) => string {
+  return (content) => {
+    let out = content;
+    for (const [key, value] of Object.entries(values)) {
+      const re = new RegExp(`^${key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*[=:].*$`, "m");
+      const line = `${key}=${value}`;
+      out = re.test(out) ? out.replace(re, () => line) : `${out.replace(/\n?$/, "\n")}${line}\n`;
+    }
+    return out;
+  };
 }

@@ -2,6 +2,7 @@
 // self-registration and read-backs, certificates (delegated to the keymanager), partner <-> policy
 // mapping requests and their approval, biometric extractors, credential-type mappings, API keys,
 // and OIDC clients (delegated to eSignet). Also fills in `sb.pms.credentialPartners()`.
+import { randomBytes } from "node:crypto";
 import { kernelErr, kernelOk, Reply, type SandboxRequest } from "./http";
 import {
   addDays,
@@ -20,6 +21,7 @@ import {
   search,
   Validator,
   type MappingRow,
+  type MispLicenseRow,
   type OidcClientRow,
   type PartnerRow,
   type PmsState,
@@ -162,6 +164,7 @@ export const PARTNER_ROLES = {
     "CREDENTIAL_ISSUANCE",
     "ONLINE_VERIFICATION_PARTNER",
   ],
+  misp: ["MISP_PARTNER", "MISP", "PARTNERMANAGER", "PARTNER_ADMIN"],
   apiKeyStatus: [
     "PARTNERMANAGER",
     "PARTNER_ADMIN",
@@ -1210,6 +1213,97 @@ export function register(sb: SandboxContext): void {
       },
       req,
     );
+  });
+
+  // ---- MISP license keys (§5.7) -------------------------------------------------------------
+
+  const mispDto = (l: MispLicenseRow) => ({
+    providerId: l.providerId,
+    licenseKey: l.licenseKey,
+    licenseKeyStatus: l.isActive ? "Active" : "De-Active",
+    licenseKeyExpiry: l.validToDate,
+  });
+
+  r.add("POST", `${BASE}/misps`, async (req) => {
+    const who = await auth(req, PARTNER_ROLES.misp);
+    const providerId = new Validator(req, requestObject(req)).text("providerId");
+    selfRule(req, who, providerId);
+    const existing = [...s.mispLicenses.values()].find((l) => l.providerId === providerId);
+    if (existing) {
+      throw fail(req, "PMS_MSP_416", "License key exists for the given provider.");
+    }
+    const partner = s.partners.get(providerId);
+    if (!partner) throw fail(req, "PMS_MSP_005", "MISP Partner does not exist");
+    const mispType = (await pmsProperty(sb, "mosip.pms.misp.partner.type")) ?? "MISP_Partner";
+    if (partner.partnerTypeCode.toLowerCase() !== mispType.toLowerCase()) {
+      throw fail(req, "PMS_MSP_009", "Given provider is not valid");
+    }
+    if (!partner.isActive) throw fail(req, "PMS_MSP_405", "MISP partner is not active.");
+    const requests = [...s.mappingRequests.values()].filter((m) => m.partnerId === providerId);
+    if (requests.some((m) => m.statusCode !== "approved")) {
+      throw fail(req, "PMS_MSP_418", "Policy not approved.");
+    }
+    if (requests.some((m) => !s.policies.has(m.policyId))) {
+      throw fail(req, "PMS_MSP_419", "Policy not exists.");
+    }
+    // UNCONFIRMED: default of mosip.pmp.misp.license.key.length.
+    const length = Number((await pmsProperty(sb, "mosip.pmp.misp.license.key.length")) ?? 50);
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    const bytes = randomBytes(length);
+    const licenseKey = [...bytes].map((b) => alphabet[b % alphabet.length]).join("");
+    const days = Number(
+      (await pmsProperty(sb, "mosip.pmp.misp.license.expiry.period.indays")) ??
+        DEFAULTS.mispLicenseExpiryDays,
+    );
+    const row: MispLicenseRow = {
+      providerId,
+      licenseKey,
+      isActive: true,
+      validFromDate: now(),
+      validToDate: addDays(days),
+      crBy: who.userId,
+      crDtimes: now(),
+    };
+    s.mispLicenses.set(licenseKey, row);
+    await publishEvent(sb, "MISP_LICENSE_GENERATED", { providerId, licenseKey });
+    return kernelOk(mispDto(row), req);
+  });
+
+  r.add("GET", `${BASE}/misps`, async (req) => {
+    const who = await auth(req, PARTNER_ROLES.misp);
+    return kernelOk(
+      [...s.mispLicenses.values()]
+        .filter((l) => isAdmin(who) || l.providerId === who.userId)
+        .map((l) => ({
+          licenseKey: l.licenseKey,
+          mispId: l.providerId,
+          validFromDate: l.validFromDate,
+          validToDate: l.validToDate,
+          isActive: l.isActive,
+          crBy: l.crBy,
+          crDtimes: l.crDtimes,
+        })),
+      req,
+    );
+  });
+
+  r.add("PUT", `${BASE}/misps`, async (req) => {
+    const who = await auth(req, PARTNER_ROLES.misp);
+    const v = new Validator(req, requestObject(req));
+    const providerId = v.text("providerId");
+    const licenseKey = v.text("licenseKey");
+    const status = v.text("licenseKeyStatus");
+    selfRule(req, who, providerId);
+    const row = s.mispLicenses.get(licenseKey);
+    if (!row || row.providerId !== providerId) {
+      throw fail(req, "PMS_MSP_408", "MISP Partner and License key combintaion not exists.");
+    }
+    const wanted = status.toLowerCase();
+    if (wanted !== "active" && wanted !== "de-active") {
+      throw fail(req, "PMS_MSP_407", "mispStatus either Active or De-active.");
+    }
+    row.isActive = wanted === "active";
+    return kernelOk(mispDto(row), req);
   });
 
   // ---- in-process API -----------------------------------------------------------------------

@@ -9,6 +9,14 @@ import * as path from "node:path";
 import git from "isomorphic-git";
 import http from "isomorphic-git/http/node";
 import type { ConfigSeed } from "./config-server";
+import {
+  adminToken as pmsAdminToken,
+  call as pms,
+  dataSharePolicy,
+  partnerCerts,
+  partnerUserToken,
+  type Answer,
+} from "./pms-testkit";
 import type { Sandbox } from "./server";
 
 /** `POST /v1/authmanager/authenticate/clientidsecretkey`; the token comes back in a header. */
@@ -193,4 +201,104 @@ export function setProperties(values: Record<string, string>): (content: string)
     }
     return out;
   };
+}
+
+/**
+ * Onboards a credential partner through PMS over HTTP, as the partner onboarder does (§11.1 with
+ * approval): group + DataShare policy + publish, partner, CA + leaf certificates, mapping request
+ * as the partner's own user, extractors, approval, credential-type mapping. Returns the leaf's
+ * private key (what decrypts "Partner Based" credentials).
+ */
+export async function onboardCredentialPartner(
+  sandbox: Sandbox,
+  partnerId: string,
+  credentialType: string,
+  encryptionType = "Partner Based",
+): Promise<{ keyPem: string; policyName: string }> {
+  const admin = await pmsAdminToken(sandbox);
+  const ok = async (p: Promise<Answer>): Promise<Record<string, unknown>> => {
+    const a = await p;
+    if ((a.body.errors ?? []).length > 0 || a.status !== 200) {
+      throw new Error(`PMS: HTTP ${a.status} ${JSON.stringify(a.body.errors)}`);
+    }
+    return a.body.response as Record<string, unknown>;
+  };
+  const PM = "/v1/policymanager";
+  const PT = "/v1/partnermanager";
+  const groupName = `grp-${partnerId}`;
+  const policyName = `pol-${partnerId}`;
+  const g = await ok(
+    pms(sandbox, admin, "POST", `${PM}/policies/group/new`, { name: groupName, desc: "CRVS" }),
+  );
+  const p = await ok(
+    pms(sandbox, admin, "POST", `${PM}/policies`, {
+      policyId: "",
+      policyGroupName: groupName,
+      policyType: "DataShare",
+      name: policyName,
+      desc: "CRVS credential",
+      version: "1.0",
+      policies: dataSharePolicy(encryptionType),
+    }),
+  );
+  await ok(
+    pms(sandbox, admin, "POST", `${PM}/policies/${String(p.id)}/group/${String(g.id)}/publish`),
+  );
+  const partnerTok = await partnerUserToken(sandbox, partnerId, ["CREDENTIAL_PARTNER"]);
+  await ok(
+    pms(sandbox, admin, "POST", `${PT}/partners`, {
+      partnerId,
+      organizationName: `Org ${partnerId}`,
+      address: "1 Registry Road",
+      contactNumber: "+15550100",
+      emailId: `${partnerId}@crvs.example.org`,
+      partnerType: "Credential_Partner",
+      policyGroup: groupName,
+    }),
+  );
+  const { ca, leaf } = await partnerCerts(`Org ${partnerId}`);
+  await ok(
+    pms(sandbox, admin, "POST", `${PT}/partners/certificate/ca/upload`, {
+      certificateData: ca.certPem,
+      partnerDomain: "AUTH",
+    }),
+  );
+  await ok(
+    pms(sandbox, admin, "POST", `${PT}/partners/certificate/upload`, {
+      partnerId,
+      certificateData: leaf.certPem,
+      partnerDomain: "AUTH",
+    }),
+  );
+  const req = await ok(
+    pms(sandbox, partnerTok, "POST", `${PT}/partners/${partnerId}/policy/map`, {
+      policyName,
+      useCaseDescription: "CRVS credentials",
+    }),
+  );
+  await ok(
+    pms(sandbox, admin, "POST", `${PT}/partners/${partnerId}/bioextractors/${String(p.id)}`, {
+      extractors: [
+        {
+          attributeName: "face",
+          biometric: "face",
+          extractor: { provider: "dlib", version: "3.2" },
+        },
+      ],
+    }),
+  );
+  await ok(
+    pms(sandbox, admin, "PUT", `${PT}/partners/policy/${String(req.mappingkey)}`, {
+      status: "Approved",
+    }),
+  );
+  await ok(
+    pms(
+      sandbox,
+      admin,
+      "POST",
+      `${PT}/partners/${partnerId}/credentialtype/${credentialType}/policies/${policyName}`,
+    ),
+  );
+  return { keyPem: leaf.keyPem, policyName };
 }

@@ -98,7 +98,7 @@ export interface KcUser {
   credential?: KcCredential;
   /** Directly mapped realm role ids. */
   roles: Set<string>;
-  /** The client's clientId when this is a service-account user. */
+  /** The client's internal id when this is a service-account user (Keycloak's client link). */
   serviceAccountClientId?: string;
 }
 
@@ -325,6 +325,12 @@ function secretMatches(expected: string | undefined, given: string | undefined):
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** Keycloak generates 32 alphanumeric characters for a new client secret. */
+export function newSecret(): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  return [...randomBytes(32)].map((b) => alphabet[b % alphabet.length]).join("");
+}
+
 export function roleByName(realm: KcRealm, name: string): KcRole | undefined {
   for (const r of realm.roles.values()) if (r.name === name) return r;
   return undefined;
@@ -487,7 +493,7 @@ export function ensureServiceAccount(realm: KcRealm, client: KcClient): KcUser {
     if (existing) return existing;
   }
   const user = newUser(realm, `service-account-${client.clientId}`);
-  user.serviceAccountClientId = client.clientId;
+  user.serviceAccountClientId = client.id;
   realm.users.set(user.id, user);
   client.serviceAccountUserId = user.id;
   return user;
@@ -1030,5 +1036,769 @@ function registerOidcRoutes(sb: SandboxContext, k: KeycloakInternals): void {
   });
 }
 
-// Admin REST API: see registerAdminRoutes below.
-function registerAdminRoutes(_sb: SandboxContext, _k: KeycloakInternals): void {}
+// ---------------------------------------------------------------------------------------------
+// Admin REST API (`/auth/admin/...`): what @pulumi/keycloak (terraform-provider-keycloak), the
+// official admin client and the partner onboarder call. Representations use Keycloak's JSON names;
+// errors use its statuses and bodies (`{errorMessage}` for 409/400 from ErrorResponse,
+// `{error}` for NotFoundException).
+// ---------------------------------------------------------------------------------------------
+
+const KEYCLOAK_VERSION = "16.1.1";
+
+function notFound(what: string): Reply {
+  return new Reply({ status: 404, body: { error: what } });
+}
+
+function conflict(message: string): Reply {
+  return new Reply({ status: 409, body: { errorMessage: message } });
+}
+
+function badRequest(message: string): Reply {
+  return new Reply({ status: 400, body: { errorMessage: message } });
+}
+
+const noContent = (): SandboxResponse => ({ status: 204 });
+const ok = (body: unknown): SandboxResponse => ({ status: 200, body });
+
+function jsonBody<T = Record<string, unknown>>(req: SandboxRequest): T {
+  const body = req.json();
+  if (body === undefined) {
+    throw new Reply({ status: 400, body: { error: "unknown_error" } });
+  }
+  return body as T;
+}
+
+function strArray(v: unknown): string[] | undefined {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : undefined;
+}
+
+function strRecord(v: unknown): Record<string, string> | undefined {
+  if (!v || typeof v !== "object" || Array.isArray(v)) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    if (x !== null && x !== undefined) out[k] = String(x);
+  }
+  return out;
+}
+
+function attrRecord(v: unknown): Record<string, string[]> | undefined {
+  if (!v || typeof v !== "object" || Array.isArray(v)) return undefined;
+  const out: Record<string, string[]> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    out[k] = Array.isArray(x) ? x.map(String) : [String(x)];
+  }
+  return out;
+}
+
+function paginate<T>(items: T[], req: SandboxRequest, defaultMax = -1): T[] {
+  const first = Number(req.query.get("first") ?? 0) || 0;
+  const maxRaw = req.query.get("max");
+  const max = maxRaw === null ? defaultMax : Number(maxRaw);
+  return max >= 0 ? items.slice(first, first + max) : items.slice(first);
+}
+
+function roleRep(realm: KcRealm, role: KcRole, brief = false): Record<string, unknown> {
+  return {
+    id: role.id,
+    name: role.name,
+    ...(role.description !== undefined ? { description: role.description } : {}),
+    composite: role.composites.size > 0,
+    clientRole: false,
+    containerId: realm.id,
+    ...(brief ? {} : { attributes: role.attributes }),
+  };
+}
+
+function clientRep(realm: KcRealm, c: KcClient): Record<string, unknown> {
+  const scopeNames = (ids: string[]) =>
+    ids.map((id) => realm.clientScopes.get(id)?.name).filter((n): n is string => !!n);
+  return {
+    id: c.id,
+    clientId: c.clientId,
+    ...(c.name !== undefined ? { name: c.name } : {}),
+    ...(c.description !== undefined ? { description: c.description } : {}),
+    ...(c.rootUrl !== undefined ? { rootUrl: c.rootUrl } : {}),
+    ...(c.adminUrl !== undefined ? { adminUrl: c.adminUrl } : {}),
+    ...(c.baseUrl !== undefined ? { baseUrl: c.baseUrl } : {}),
+    surrogateAuthRequired: c.surrogateAuthRequired,
+    enabled: c.enabled,
+    alwaysDisplayInConsole: c.alwaysDisplayInConsole,
+    clientAuthenticatorType: c.clientAuthenticatorType,
+    ...(!c.publicClient && c.secret !== undefined ? { secret: c.secret } : {}),
+    redirectUris: c.redirectUris,
+    webOrigins: c.webOrigins,
+    notBefore: c.notBefore,
+    bearerOnly: c.bearerOnly,
+    consentRequired: c.consentRequired,
+    standardFlowEnabled: c.standardFlowEnabled,
+    implicitFlowEnabled: c.implicitFlowEnabled,
+    directAccessGrantsEnabled: c.directAccessGrantsEnabled,
+    serviceAccountsEnabled: c.serviceAccountsEnabled,
+    authorizationServicesEnabled: false,
+    publicClient: c.publicClient,
+    frontchannelLogout: c.frontchannelLogout,
+    protocol: c.protocol,
+    attributes: c.attributes,
+    authenticationFlowBindingOverrides: c.authenticationFlowBindingOverrides,
+    fullScopeAllowed: c.fullScopeAllowed,
+    nodeReRegistrationTimeout: c.nodeReRegistrationTimeout,
+    ...(c.protocolMappers.length > 0 ? { protocolMappers: c.protocolMappers } : {}),
+    defaultClientScopes: scopeNames(c.defaultClientScopes),
+    optionalClientScopes: scopeNames(c.optionalClientScopes),
+    access: { view: true, configure: true, manage: true },
+  };
+}
+
+function userRep(u: KcUser, brief = false): Record<string, unknown> {
+  return {
+    id: u.id,
+    createdTimestamp: u.createdTimestamp,
+    username: u.username,
+    enabled: u.enabled,
+    totp: false,
+    emailVerified: u.emailVerified,
+    ...(u.firstName !== undefined ? { firstName: u.firstName } : {}),
+    ...(u.lastName !== undefined ? { lastName: u.lastName } : {}),
+    ...(u.email !== undefined ? { email: u.email } : {}),
+    ...(!brief && Object.keys(u.attributes).length > 0 ? { attributes: u.attributes } : {}),
+    ...(u.serviceAccountClientId ? { serviceAccountClientId: u.serviceAccountClientId } : {}),
+    disableableCredentialTypes: [],
+    requiredActions: u.requiredActions,
+    notBefore: 0,
+    access: {
+      manageGroupMembership: true,
+      view: true,
+      mapRoles: true,
+      impersonate: true,
+      manage: true,
+    },
+  };
+}
+
+function scopeRep(s: KcClientScope): Record<string, unknown> {
+  return {
+    id: s.id,
+    name: s.name,
+    description: s.description,
+    protocol: s.protocol,
+    attributes: s.attributes,
+  };
+}
+
+const BOOL_CLIENT_FIELDS = [
+  "enabled",
+  "bearerOnly",
+  "consentRequired",
+  "standardFlowEnabled",
+  "implicitFlowEnabled",
+  "directAccessGrantsEnabled",
+  "serviceAccountsEnabled",
+  "publicClient",
+  "frontchannelLogout",
+  "fullScopeAllowed",
+  "surrogateAuthRequired",
+  "alwaysDisplayInConsole",
+] as const;
+
+const STRING_CLIENT_FIELDS = [
+  "name",
+  "description",
+  "rootUrl",
+  "adminUrl",
+  "baseUrl",
+  "clientAuthenticatorType",
+  "protocol",
+] as const;
+
+/** Applies the fields present in a ClientRepresentation, as Keycloak's RepresentationToModel does. */
+function applyClientRep(realm: KcRealm, c: KcClient, rep: Record<string, unknown>): void {
+  for (const f of BOOL_CLIENT_FIELDS) if (typeof rep[f] === "boolean") c[f] = rep[f] as boolean;
+  for (const f of STRING_CLIENT_FIELDS) if (typeof rep[f] === "string") c[f] = rep[f] as string;
+  if (typeof rep.secret === "string") c.secret = rep.secret;
+  if (typeof rep.notBefore === "number") c.notBefore = rep.notBefore;
+  if (typeof rep.nodeReRegistrationTimeout === "number") {
+    c.nodeReRegistrationTimeout = rep.nodeReRegistrationTimeout;
+  }
+  const redirect = strArray(rep.redirectUris);
+  if (redirect) c.redirectUris = redirect;
+  const origins = strArray(rep.webOrigins);
+  if (origins) c.webOrigins = origins;
+  const attrs = strRecord(rep.attributes);
+  if (attrs) c.attributes = { ...c.attributes, ...attrs };
+  const overrides = strRecord(rep.authenticationFlowBindingOverrides);
+  if (overrides) c.authenticationFlowBindingOverrides = overrides;
+  if (Array.isArray(rep.protocolMappers)) {
+    c.protocolMappers = (rep.protocolMappers as Record<string, unknown>[]).map((m) => ({
+      id: typeof m.id === "string" ? m.id : randomUUID(),
+      ...m,
+    }));
+  }
+  const byNames = (names: string[]) =>
+    names.map((n) => scopeByName(realm, n)?.id).filter((id): id is string => !!id);
+  const defaults = strArray(rep.defaultClientScopes);
+  if (defaults) c.defaultClientScopes = byNames(defaults);
+  const optional = strArray(rep.optionalClientScopes);
+  if (optional) c.optionalClientScopes = byNames(optional);
+  if (!c.publicClient && !c.bearerOnly && !c.secret) c.secret = newSecret();
+  if (c.serviceAccountsEnabled) ensureServiceAccount(realm, c);
+}
+
+export function registerAdminRoutes(sb: SandboxContext, k: KeycloakInternals): void {
+  const r = sb.router;
+  const A = "/auth/admin/realms/:realm";
+
+  /** Any valid token authenticates (401 otherwise); only the master realm's administrators (the
+   * `admin` role) are authorized (403 otherwise). */
+  async function requireAdmin(req: SandboxRequest): Promise<void> {
+    const h = req.headers.authorization;
+    const bearer = typeof h === "string" && /^bearer /i.test(h) ? h.slice(7).trim() : "";
+    const claims = bearer ? await k.verifyBearer(bearer) : null;
+    const tokenRealm = claims
+      ? k.realm(String(claims.iss).slice(`${sb.baseUrl}/auth/realms/`.length))
+      : undefined;
+    const user = claims && tokenRealm ? tokenRealm.users.get(String(claims.sub)) : undefined;
+    if (!claims || !tokenRealm || !user || !user.enabled) {
+      throw new Reply({ status: 401, body: { error: "HTTP 401 Unauthorized" } });
+    }
+    if (tokenRealm.realm !== "master" || !effectiveRoleNames(tokenRealm, user).includes("admin")) {
+      throw new Reply({ status: 403, body: { error: "HTTP 403 Forbidden" } });
+    }
+  }
+
+  /** Registers an admin route: authenticates, then resolves the realm. */
+  function admin(
+    method: string,
+    path: string,
+    handler: (req: SandboxRequest, realm: KcRealm) => SandboxResponse | Promise<SandboxResponse>,
+  ): void {
+    r.add(method, path, async (req) => {
+      await requireAdmin(req);
+      const realm = k.realm(req.params.realm);
+      if (!realm) throw notFound("Realm not found.");
+      return handler(req, realm);
+    });
+  }
+
+  const location = (realm: KcRealm, rest: string) =>
+    `${sb.baseUrl}/auth/admin/realms/${encodeURIComponent(realm.realm)}/${rest}`;
+  const created = (realm: KcRealm, rest: string): SandboxResponse => ({
+    status: 201,
+    headers: { location: location(realm, rest) },
+  });
+
+  function getClient(realm: KcRealm, id: string): KcClient {
+    const c = realm.clients.get(id);
+    if (!c) throw notFound("Could not find client");
+    return c;
+  }
+  function getUser(realm: KcRealm, id: string): KcUser {
+    const u = realm.users.get(id);
+    if (!u) throw notFound("User not found");
+    return u;
+  }
+  function getRole(realm: KcRealm, name: string): KcRole {
+    const role = roleByName(realm, name);
+    if (!role) throw notFound("Could not find role");
+    return role;
+  }
+  function getRoleById(realm: KcRealm, id: string): KcRole {
+    const role = realm.roles.get(id);
+    if (!role) throw notFound("Could not find role with id");
+    return role;
+  }
+  function getScope(realm: KcRealm, id: string): KcClientScope {
+    const s = realm.clientScopes.get(id);
+    if (!s) throw notFound("Could not find client scope");
+    return s;
+  }
+
+  // --- server info and realms ------------------------------------------------------------------
+
+  r.add("GET", "/auth/admin/serverinfo", async (req) => {
+    await requireAdmin(req);
+    return ok({
+      systemInfo: {
+        version: KEYCLOAK_VERSION,
+        serverTime: new Date().toUTCString(),
+        uptime: "0 days, 0 hours, 0 minutes",
+      },
+      themes: {
+        login: [{ name: "keycloak", locales: ["en"] }],
+        account: [{ name: "keycloak", locales: ["en"] }],
+        admin: [{ name: "keycloak", locales: ["en"] }],
+        email: [{ name: "keycloak", locales: ["en"] }],
+      },
+      componentTypes: {},
+      providers: {},
+      features: [],
+    });
+  });
+
+  const realmRep = (realm: KcRealm) => {
+    const def = realm.roles.get(realm.defaultRoleId) as KcRole;
+    return {
+      id: realm.id,
+      realm: realm.realm,
+      displayName: realm.displayName,
+      enabled: realm.enabled,
+      sslRequired: "external",
+      accessTokenLifespan: sb.options.tokenLifetime,
+      registrationAllowed: false,
+      registrationEmailAsUsername: false,
+      rememberMe: false,
+      verifyEmail: false,
+      loginWithEmailAllowed: true,
+      duplicateEmailsAllowed: false,
+      resetPasswordAllowed: false,
+      editUsernameAllowed: false,
+      bruteForceProtected: false,
+      defaultRole: roleRep(realm, def, true),
+      defaultDefaultClientScopes: realm.defaultDefaultClientScopes.map(
+        (id) => realm.clientScopes.get(id)?.name,
+      ),
+      defaultOptionalClientScopes: realm.defaultOptionalClientScopes.map(
+        (id) => realm.clientScopes.get(id)?.name,
+      ),
+      attributes: {},
+    };
+  };
+
+  r.add("GET", "/auth/admin/realms", async (req) => {
+    await requireAdmin(req);
+    return ok([...k.state.realms.values()].map(realmRep));
+  });
+  admin("GET", A, (_req, realm) => ok(realmRep(realm)));
+
+  // --- clients ---------------------------------------------------------------------------------
+
+  admin("GET", `${A}/clients`, (req, realm) => {
+    const clientId = req.query.get("clientId");
+    const search = req.query.get("search") === "true";
+    let list = [...realm.clients.values()];
+    if (clientId !== null) {
+      list = list.filter((c) =>
+        search
+          ? c.clientId.toLowerCase().includes(clientId.toLowerCase())
+          : c.clientId === clientId,
+      );
+    }
+    list.sort((a, b) => a.clientId.localeCompare(b.clientId));
+    return ok(paginate(list, req).map((c) => clientRep(realm, c)));
+  });
+
+  admin("POST", `${A}/clients`, (req, realm) => {
+    const rep = jsonBody(req);
+    const clientId = typeof rep.clientId === "string" ? rep.clientId : "";
+    if (!clientId) throw badRequest("Client id is required");
+    if (clientByClientId(realm, clientId)) throw conflict(`Client ${clientId} already exists`);
+    const c = newClient(realm, clientId);
+    if (typeof rep.id === "string" && rep.id) {
+      if (realm.clients.has(rep.id)) throw conflict(`Client ${clientId} already exists`);
+      c.id = rep.id;
+    }
+    applyClientRep(realm, c, rep);
+    realm.clients.set(c.id, c);
+    return created(realm, `clients/${c.id}`);
+  });
+
+  admin("GET", `${A}/clients/:id`, (req, realm) =>
+    ok(clientRep(realm, getClient(realm, req.params.id))),
+  );
+
+  admin("PUT", `${A}/clients/:id`, (req, realm) => {
+    const c = getClient(realm, req.params.id);
+    const rep = jsonBody(req);
+    if (typeof rep.clientId === "string" && rep.clientId !== c.clientId) {
+      if (clientByClientId(realm, rep.clientId)) {
+        throw conflict(`Client ${rep.clientId} already exists`);
+      }
+      c.clientId = rep.clientId;
+    }
+    applyClientRep(realm, c, rep);
+    return noContent();
+  });
+
+  admin("DELETE", `${A}/clients/:id`, (req, realm) => {
+    const c = getClient(realm, req.params.id);
+    if (c.serviceAccountUserId) realm.users.delete(c.serviceAccountUserId);
+    realm.clients.delete(c.id);
+    return noContent();
+  });
+
+  admin("GET", `${A}/clients/:id/client-secret`, (req, realm) => {
+    const c = getClient(realm, req.params.id);
+    return ok({ type: "secret", value: c.publicClient ? null : (c.secret ?? null) });
+  });
+
+  admin("POST", `${A}/clients/:id/client-secret`, (req, realm) => {
+    const c = getClient(realm, req.params.id);
+    c.secret = newSecret();
+    return ok({ type: "secret", value: c.secret });
+  });
+
+  admin("GET", `${A}/clients/:id/service-account-user`, (req, realm) => {
+    const c = getClient(realm, req.params.id);
+    const existing = c.serviceAccountUserId ? realm.users.get(c.serviceAccountUserId) : undefined;
+    if (existing) return ok(userRep(existing));
+    if (!c.serviceAccountsEnabled) {
+      throw badRequest(`Service account not enabled for the client '${c.clientId}'`);
+    }
+    return ok(userRep(ensureServiceAccount(realm, c)));
+  });
+
+  for (const kind of ["default", "optional"] as const) {
+    const field = kind === "default" ? "defaultClientScopes" : "optionalClientScopes";
+    const other = kind === "default" ? "optionalClientScopes" : "defaultClientScopes";
+    admin("GET", `${A}/clients/:id/${kind}-client-scopes`, (req, realm) => {
+      const c = getClient(realm, req.params.id);
+      return ok(
+        c[field]
+          .map((id) => realm.clientScopes.get(id))
+          .filter((s): s is KcClientScope => !!s)
+          .map((s) => ({ id: s.id, name: s.name })),
+      );
+    });
+    admin("PUT", `${A}/clients/:id/${kind}-client-scopes/:scopeId`, (req, realm) => {
+      const c = getClient(realm, req.params.id);
+      const s = getScope(realm, req.params.scopeId);
+      if (c[other].includes(s.id)) {
+        throw conflict(`Client scope ${s.name} is already linked to the client`);
+      }
+      if (!c[field].includes(s.id)) c[field].push(s.id);
+      return noContent();
+    });
+    admin("DELETE", `${A}/clients/:id/${kind}-client-scopes/:scopeId`, (req, realm) => {
+      const c = getClient(realm, req.params.id);
+      const s = getScope(realm, req.params.scopeId);
+      c[field] = c[field].filter((id) => id !== s.id);
+      return noContent();
+    });
+  }
+
+  // --- client scopes ---------------------------------------------------------------------------
+
+  admin("GET", `${A}/client-scopes`, (_req, realm) =>
+    ok([...realm.clientScopes.values()].map(scopeRep)),
+  );
+  admin("POST", `${A}/client-scopes`, (req, realm) => {
+    const rep = jsonBody(req);
+    const name = typeof rep.name === "string" ? rep.name : "";
+    if (!name) throw badRequest("Client scope name is required");
+    if (scopeByName(realm, name)) {
+      throw conflict(`Client Scope ${name} already exists`);
+    }
+    const s = addScope(
+      realm,
+      name,
+      typeof rep.description === "string" ? rep.description : "",
+      strRecord(rep.attributes) ?? {},
+    );
+    if (typeof rep.protocol === "string") s.protocol = rep.protocol;
+    return created(realm, `client-scopes/${s.id}`);
+  });
+  admin("GET", `${A}/client-scopes/:id`, (req, realm) =>
+    ok(scopeRep(getScope(realm, req.params.id))),
+  );
+  admin("PUT", `${A}/client-scopes/:id`, (req, realm) => {
+    const s = getScope(realm, req.params.id);
+    const rep = jsonBody(req);
+    if (typeof rep.name === "string") s.name = rep.name;
+    if (typeof rep.description === "string") s.description = rep.description;
+    if (typeof rep.protocol === "string") s.protocol = rep.protocol;
+    const attrs = strRecord(rep.attributes);
+    if (attrs) s.attributes = attrs;
+    return noContent();
+  });
+  admin("DELETE", `${A}/client-scopes/:id`, (req, realm) => {
+    const s = getScope(realm, req.params.id);
+    for (const c of realm.clients.values()) {
+      if (c.defaultClientScopes.includes(s.id) || c.optionalClientScopes.includes(s.id)) {
+        throw badRequest("Cannot remove client scope, it is currently in use");
+      }
+    }
+    realm.clientScopes.delete(s.id);
+    return noContent();
+  });
+
+  // --- realm roles -----------------------------------------------------------------------------
+
+  function createRole(realm: KcRealm, rep: Record<string, unknown>): KcRole {
+    const name = typeof rep.name === "string" ? rep.name.trim() : "";
+    if (!name) throw badRequest("Role name is required");
+    if (roleByName(realm, name)) throw conflict(`Role with name ${name} already exists`);
+    const role = addRole(
+      realm,
+      name,
+      typeof rep.description === "string" ? rep.description : undefined,
+    );
+    role.attributes = attrRecord(rep.attributes) ?? {};
+    return role;
+  }
+
+  function updateRole(realm: KcRealm, role: KcRole, rep: Record<string, unknown>): void {
+    if (typeof rep.name === "string" && rep.name !== role.name) {
+      if (roleByName(realm, rep.name)) throw conflict(`Role with name ${rep.name} already exists`);
+      role.name = rep.name;
+    }
+    if (typeof rep.description === "string") role.description = rep.description;
+    const attrs = attrRecord(rep.attributes);
+    if (attrs) role.attributes = attrs;
+  }
+
+  function deleteRole(realm: KcRealm, role: KcRole): void {
+    if (role.id === realm.defaultRoleId) throw badRequest("You cannot delete a default role");
+    realm.roles.delete(role.id);
+    for (const other of realm.roles.values()) other.composites.delete(role.id);
+    for (const u of realm.users.values()) u.roles.delete(role.id);
+  }
+
+  /** `[{id?, name?}]` -> roles; composites are looked up by id, falling back to name. */
+  function compositeList(realm: KcRealm, body: unknown): KcRole[] {
+    if (!Array.isArray(body)) throw new Reply({ status: 400, body: { error: "unknown_error" } });
+    return body.map((x: { id?: unknown; name?: unknown }) => {
+      const role =
+        (typeof x.id === "string" ? realm.roles.get(x.id) : undefined) ??
+        (typeof x.name === "string" ? roleByName(realm, x.name) : undefined);
+      if (!role) throw notFound("Could not find composite role");
+      return role;
+    });
+  }
+
+  function compositeRoutes(base: string, find: (realm: KcRealm, key: string) => KcRole): void {
+    admin("GET", `${base}/composites`, (req, realm) => {
+      const role = find(realm, req.params.key);
+      return ok([...role.composites].map((id) => roleRep(realm, realm.roles.get(id) as KcRole)));
+    });
+    admin("GET", `${base}/composites/realm`, (req, realm) => {
+      const role = find(realm, req.params.key);
+      return ok([...role.composites].map((id) => roleRep(realm, realm.roles.get(id) as KcRole)));
+    });
+    admin("POST", `${base}/composites`, (req, realm) => {
+      const role = find(realm, req.params.key);
+      for (const c of compositeList(realm, req.json())) {
+        if (c.id !== role.id) role.composites.add(c.id);
+      }
+      return noContent();
+    });
+    admin("DELETE", `${base}/composites`, (req, realm) => {
+      const role = find(realm, req.params.key);
+      for (const c of compositeList(realm, req.json())) role.composites.delete(c.id);
+      return noContent();
+    });
+  }
+
+  admin("GET", `${A}/roles`, (req, realm) => {
+    const search = req.query.get("search")?.toLowerCase();
+    const brief = req.query.get("briefRepresentation") !== "false";
+    let list = [...realm.roles.values()];
+    if (search) list = list.filter((x) => x.name.toLowerCase().includes(search));
+    list.sort((a, b) => a.name.localeCompare(b.name));
+    return ok(paginate(list, req).map((x) => roleRep(realm, x, brief)));
+  });
+  admin("POST", `${A}/roles`, (req, realm) => {
+    const role = createRole(realm, jsonBody(req));
+    return created(realm, `roles/${encodeURIComponent(role.name)}`);
+  });
+  admin("GET", `${A}/roles/:key`, (req, realm) =>
+    ok(roleRep(realm, getRole(realm, req.params.key))),
+  );
+  admin("PUT", `${A}/roles/:key`, (req, realm) => {
+    updateRole(realm, getRole(realm, req.params.key), jsonBody(req));
+    return noContent();
+  });
+  admin("DELETE", `${A}/roles/:key`, (req, realm) => {
+    deleteRole(realm, getRole(realm, req.params.key));
+    return noContent();
+  });
+  admin("GET", `${A}/roles/:key/users`, (req, realm) => {
+    const role = getRole(realm, req.params.key);
+    const users = [...realm.users.values()]
+      .filter((u) => u.roles.has(role.id))
+      .sort((a, b) => a.username.localeCompare(b.username));
+    return ok(paginate(users, req, 100).map((u) => userRep(u, true)));
+  });
+  compositeRoutes(`${A}/roles/:key`, getRole);
+
+  admin("GET", `${A}/roles-by-id/:key`, (req, realm) =>
+    ok(roleRep(realm, getRoleById(realm, req.params.key))),
+  );
+  admin("PUT", `${A}/roles-by-id/:key`, (req, realm) => {
+    updateRole(realm, getRoleById(realm, req.params.key), jsonBody(req));
+    return noContent();
+  });
+  admin("DELETE", `${A}/roles-by-id/:key`, (req, realm) => {
+    deleteRole(realm, getRoleById(realm, req.params.key));
+    return noContent();
+  });
+  compositeRoutes(`${A}/roles-by-id/:key`, getRoleById);
+
+  // --- users -----------------------------------------------------------------------------------
+
+  function applyCredentials(u: KcUser, creds: unknown): void {
+    if (!Array.isArray(creds)) return;
+    for (const c of creds as Array<{ type?: unknown; value?: unknown; temporary?: unknown }>) {
+      if ((c.type ?? "password") !== "password") continue;
+      if (typeof c.value !== "string" || c.value === "") {
+        throw badRequest("No password provided");
+      }
+      setPassword(u, c.value, c.temporary === true);
+    }
+  }
+
+  function checkEmail(realm: KcRealm, u: KcUser | undefined, email: unknown): void {
+    if (typeof email !== "string" || email === "") return;
+    for (const other of realm.users.values()) {
+      if (other !== u && other.email?.toLowerCase() === email.toLowerCase()) {
+        throw conflict("User exists with same email");
+      }
+    }
+  }
+
+  function applyUserRep(realm: KcRealm, u: KcUser, rep: Record<string, unknown>): void {
+    checkEmail(realm, u, rep.email);
+    if (typeof rep.enabled === "boolean") u.enabled = rep.enabled;
+    if (typeof rep.emailVerified === "boolean") u.emailVerified = rep.emailVerified;
+    if (typeof rep.firstName === "string") u.firstName = rep.firstName;
+    if (typeof rep.lastName === "string") u.lastName = rep.lastName;
+    if (typeof rep.email === "string") u.email = rep.email.toLowerCase();
+    const attrs = attrRecord(rep.attributes);
+    if (attrs) u.attributes = attrs;
+    const actions = strArray(rep.requiredActions);
+    if (actions) u.requiredActions = actions;
+    applyCredentials(u, rep.credentials);
+  }
+
+  admin("GET", `${A}/users`, (req, realm) => {
+    const q = req.query;
+    const exact = q.get("exact") === "true";
+    const brief = q.get("briefRepresentation") === "true";
+    const match = (value: string | undefined, wanted: string | null) => {
+      if (wanted === null) return true;
+      if (value === undefined) return false;
+      return exact
+        ? value.toLowerCase() === wanted.toLowerCase()
+        : value.toLowerCase().includes(wanted.toLowerCase());
+    };
+    const search = q.get("search")?.toLowerCase().replace(/\*/g, "");
+    // Like the admin console, user searches leave service-account users out.
+    let list = [...realm.users.values()].filter((u) => !u.serviceAccountClientId);
+    list = list.filter(
+      (u) =>
+        match(u.username, q.get("username")) &&
+        match(u.email, q.get("email")) &&
+        match(u.firstName, q.get("firstName")) &&
+        match(u.lastName, q.get("lastName")),
+    );
+    if (search) {
+      list = list.filter((u) =>
+        [u.username, u.email, u.firstName, u.lastName].some((v) =>
+          v?.toLowerCase().includes(search),
+        ),
+      );
+    }
+    const enabled = q.get("enabled");
+    if (enabled !== null) list = list.filter((u) => String(u.enabled) === enabled);
+    list.sort((a, b) => a.username.localeCompare(b.username));
+    return ok(paginate(list, req, 100).map((u) => userRep(u, brief)));
+  });
+
+  admin("GET", `${A}/users/count`, (_req, realm) =>
+    ok([...realm.users.values()].filter((u) => !u.serviceAccountClientId).length),
+  );
+
+  admin("POST", `${A}/users`, (req, realm) => {
+    const rep = jsonBody(req);
+    const username = typeof rep.username === "string" ? rep.username.trim() : "";
+    if (!username) throw badRequest("User name is missing");
+    if (userByUsername(realm, username)) throw conflict("User exists with same username");
+    checkEmail(realm, undefined, rep.email);
+    const u = newUser(realm, username);
+    applyUserRep(realm, u, rep);
+    realm.users.set(u.id, u);
+    return created(realm, `users/${u.id}`);
+  });
+
+  admin("GET", `${A}/users/:id`, (req, realm) => ok(userRep(getUser(realm, req.params.id))));
+
+  admin("PUT", `${A}/users/:id`, (req, realm) => {
+    const u = getUser(realm, req.params.id);
+    const rep = jsonBody(req);
+    if (typeof rep.username === "string" && rep.username.toLowerCase() !== u.username) {
+      // editUsernameAllowed is off in MOSIP's realm.
+      throw badRequest("error-user-attribute-read-only");
+    }
+    applyUserRep(realm, u, rep);
+    return noContent();
+  });
+
+  admin("DELETE", `${A}/users/:id`, (req, realm) => {
+    const u = getUser(realm, req.params.id);
+    realm.users.delete(u.id);
+    return noContent();
+  });
+
+  admin("PUT", `${A}/users/:id/reset-password`, (req, realm) => {
+    const u = getUser(realm, req.params.id);
+    const rep = jsonBody<{ value?: unknown; temporary?: unknown; type?: unknown }>(req);
+    if (typeof rep.value !== "string" || rep.value === "") {
+      throw new Reply({ status: 400, body: { error: "No password provided" } });
+    }
+    setPassword(u, rep.value, rep.temporary === true);
+    return noContent();
+  });
+
+  admin("GET", `${A}/users/:id/role-mappings`, (req, realm) => {
+    const u = getUser(realm, req.params.id);
+    const roles = [...u.roles].map((id) => realm.roles.get(id)).filter((x): x is KcRole => !!x);
+    return ok(roles.length > 0 ? { realmMappings: roles.map((x) => roleRep(realm, x, true)) } : {});
+  });
+
+  admin("GET", `${A}/users/:id/role-mappings/realm`, (req, realm) => {
+    const u = getUser(realm, req.params.id);
+    return ok(
+      [...u.roles]
+        .map((id) => realm.roles.get(id))
+        .filter((x): x is KcRole => !!x)
+        .map((x) => roleRep(realm, x, true)),
+    );
+  });
+
+  admin("GET", `${A}/users/:id/role-mappings/realm/composite`, (req, realm) => {
+    const u = getUser(realm, req.params.id);
+    return ok(
+      [...expandRoles(realm, u.roles)].map((id) =>
+        roleRep(realm, realm.roles.get(id) as KcRole, true),
+      ),
+    );
+  });
+
+  admin("GET", `${A}/users/:id/role-mappings/realm/available`, (req, realm) => {
+    const u = getUser(realm, req.params.id);
+    const held = expandRoles(realm, u.roles);
+    return ok(
+      [...realm.roles.values()].filter((x) => !held.has(x.id)).map((x) => roleRep(realm, x, true)),
+    );
+  });
+
+  /** Keycloak looks mapped roles up by name and requires the id to match. */
+  function mappingList(realm: KcRealm, body: unknown): KcRole[] {
+    if (!Array.isArray(body)) throw new Reply({ status: 400, body: { error: "unknown_error" } });
+    return body.map((x: { id?: unknown; name?: unknown }) => {
+      const role = typeof x.name === "string" ? roleByName(realm, x.name) : undefined;
+      if (!role || role.id !== x.id) throw notFound("Role not found");
+      return role;
+    });
+  }
+
+  admin("POST", `${A}/users/:id/role-mappings/realm`, (req, realm) => {
+    const u = getUser(realm, req.params.id);
+    for (const role of mappingList(realm, req.json())) u.roles.add(role.id);
+    return noContent();
+  });
+
+  admin("DELETE", `${A}/users/:id/role-mappings/realm`, (req, realm) => {
+    const u = getUser(realm, req.params.id);
+    for (const role of mappingList(realm, req.json())) u.roles.delete(role.id);
+    return noContent();
+  });
+}

@@ -81,13 +81,19 @@ function headerToken(raw: Raw): string | undefined {
   return undefined;
 }
 
+// Fields are assigned in the constructor, never initialised in place: Pulumi's closure serializer
+// drops class field initializers.
 export class MosipClient {
-  private secrets = new Set<string>();
+  private secrets: Set<string>;
   private user?: MosipUser;
-  private tokens: Partial<Record<Kind, Promise<string>>> = {};
+  private tokens: Partial<Record<Kind, Promise<string>>>;
   private dispatcher?: Agent;
+  private readonly opts: MosipClientOptions;
 
-  constructor(private readonly opts: MosipClientOptions) {
+  constructor(opts: MosipClientOptions) {
+    this.opts = opts;
+    this.secrets = new Set();
+    this.tokens = {};
     this.redact(opts.credentials.secretKey);
     if (opts.caBundle !== undefined && !opts.caBundle.includes("-----BEGIN CERTIFICATE-----"))
       throw new MosipConfigError(

@@ -1,5 +1,11 @@
 // Typed failures of the MOSIP client. Messages are composed (and scrubbed of secrets) by the
 // client; these classes carry the structured facts callers branch on.
+//
+// Written for Pulumi's closure serializer, which turns classes into plain functions: it drops class
+// field initializers, makes `super(...)` an `Error.call(this, ...)` (which sets nothing), forwards no
+// arguments from an implicit constructor, and keeps a prototype (and so `instanceof`) only when it
+// has an own member. Hence: every class has an explicit constructor and a `name` getter, and the
+// base assigns `message` and the stack itself.
 
 /** One entry of MOSIP's `errors[]` (eSignet's `errorMessage` is normalised to `message`). */
 export interface MosipServiceError {
@@ -19,7 +25,6 @@ export interface MosipErrorFacts {
 }
 
 export class MosipError extends Error {
-  override name = "MosipError";
   readonly method?: string;
   readonly url?: string;
   readonly status?: number;
@@ -28,6 +33,7 @@ export class MosipError extends Error {
   readonly transient: boolean;
   constructor(message: string, facts: MosipErrorFacts = {}) {
     super(message);
+    this.message = message;
     this.method = facts.method;
     this.url = facts.url;
     this.status = facts.status;
@@ -35,17 +41,28 @@ export class MosipError extends Error {
     this.errorCode =
       facts.errorCode ?? this.errors.find((e) => e.errorCode)?.errorCode ?? undefined;
     this.transient = facts.transient ?? false;
+    if (!Object.prototype.hasOwnProperty.call(this, "stack")) Error.captureStackTrace(this);
+  }
+  override get name(): string {
+    return "MosipError";
   }
 }
 
 /** MOSIP answered (usually HTTP 200) with a non-empty `errors[]`, or with `response: null`. */
 export class MosipApiError extends MosipError {
-  override name = "MosipApiError";
+  override get name(): string {
+    return "MosipApiError";
+  }
+  constructor(message: string, facts: MosipErrorFacts = {}) {
+    super(message, facts);
+  }
 }
 
 /** An unexpected HTTP status or a body that is not a MOSIP envelope (HTML page, cut-off JSON). */
 export class MosipHttpError extends MosipError {
-  override name = "MosipHttpError";
+  override get name(): string {
+    return "MosipHttpError";
+  }
   /** A short, scrubbed excerpt or summary of the body. */
   readonly excerpt: string;
   constructor(message: string, facts: MosipErrorFacts & { excerpt: string }) {
@@ -56,7 +73,9 @@ export class MosipHttpError extends MosipError {
 
 /** Authentication or authorisation failed (wrong credentials, token refused, role/audience). */
 export class MosipAuthError extends MosipError {
-  override name = "MosipAuthError";
+  override get name(): string {
+    return "MosipAuthError";
+  }
   /** Which credential failed, e.g. `client "crvs-client"`; never the secret itself. */
   readonly credential: string;
   constructor(message: string, facts: MosipErrorFacts & { credential: string }) {
@@ -67,7 +86,9 @@ export class MosipAuthError extends MosipError {
 
 /** No usable HTTP answer: DNS, refused/reset connection, TLS verification, timeout. */
 export class MosipNetworkError extends MosipError {
-  override name = "MosipNetworkError";
+  override get name(): string {
+    return "MosipNetworkError";
+  }
   readonly host: string;
   /** The system/undici error code, e.g. `ECONNREFUSED`, `ETIMEDOUT`, `SELF_SIGNED_CERT_IN_CHAIN`. */
   readonly code: string;
@@ -80,7 +101,9 @@ export class MosipNetworkError extends MosipError {
 
 /** The WebSub hub denied a request (`hub.mode=denied&hub.reason=...`) or failed. */
 export class MosipHubError extends MosipError {
-  override name = "MosipHubError";
+  override get name(): string {
+    return "MosipHubError";
+  }
   readonly reason: string;
   constructor(message: string, facts: MosipErrorFacts & { reason: string }) {
     super(message, facts);
@@ -90,7 +113,12 @@ export class MosipHubError extends MosipError {
 
 /** The client's own settings forbid or cannot make the call (plain http, missing Keycloak...). */
 export class MosipConfigError extends MosipError {
-  override name = "MosipConfigError";
+  override get name(): string {
+    return "MosipConfigError";
+  }
+  constructor(message: string, facts: MosipErrorFacts = {}) {
+    super(message, facts);
+  }
 }
 
 /** True when `err` is a MOSIP failure carrying `code` (its first code or any entry of `errors`). */

@@ -174,7 +174,7 @@ function issue(
   what: string,
   allowed: string,
 ): void {
-  ctx.addIssue({ code: "custom", path, message: `${what} (${allowed})` });
+  ctx.addIssue({ code: "custom", path, message: `${what} (${allowed})`, params: { own: true } });
 }
 
 function isLoopbackHost(hostname: string): boolean {
@@ -419,16 +419,16 @@ function buildSchema(ctx: RuleContext) {
     /** Per-request timeout of MOSIP calls, seconds. */
     requestTimeoutSeconds: z
       .number({ error: "must be a number (seconds)" })
-      .int({ error: "must be a whole number of seconds" })
-      .min(1, { error: "must be at least 1 second" })
-      .max(600, { error: "must be at most 600 seconds" })
+      .int({ error: "is not a whole number (seconds)" })
+      .min(1, { error: "is too short (at least 1 second)" })
+      .max(600, { error: "is too long (at most 600 seconds)" })
       .default(30),
     /** Retries for idempotent calls on connection errors, timeouts and 5xx. */
     maxRetries: z
-      .number({ error: "must be a number" })
-      .int({ error: "must be a whole number" })
-      .min(0, { error: "must be 0 or more" })
-      .max(10, { error: "must be at most 10" })
+      .number({ error: "must be a number (an integer)" })
+      .int({ error: "is not a whole number (an integer)" })
+      .min(0, { error: "is negative (0 or more)" })
+      .max(10, { error: "is too large (at most 10)" })
       .default(3),
   });
 
@@ -460,7 +460,7 @@ function buildSchema(ctx: RuleContext) {
     /** Subscription lease; the hub's own default is 864000 s = 10 days (§7.4). */
     leaseSeconds: z
       .number({ error: "must be a number (seconds)" })
-      .int({ error: "must be a whole number of seconds" })
+      .int({ error: "is not a whole number (seconds)" })
       .min(3600, { error: "is shorter than an hour (at least 3600 seconds)" })
       .max(31_536_000, { error: "is longer than a year (at most 31536000 seconds)" })
       .default(864000),
@@ -696,7 +696,7 @@ function buildSchema(ctx: RuleContext) {
         })
         .default("PSUT"),
       /** Set true only where a law requires sharing the UIN; required with identifier UIN. */
-      legallyMandated: z.boolean({ error: "must be true or false" }).default(false),
+      legallyMandated: z.boolean({ error: "must be a boolean (true or false)" }).default(false),
       /** ID schema attributes the DataShare policy shares (non-empty, unique). */
       sharedAttributes: z
         .array(
@@ -772,6 +772,8 @@ function buildSchema(ctx: RuleContext) {
         const authId = s.esignet?.authPartnerId ?? `${s.partnerId}-auth`;
         if (
           typeof s.partnerId === "string" &&
+          s.partnerId.length <= 36 &&
+          PARTNER_ID.test(s.partnerId) &&
           !s.esignet?.authPartnerId &&
           s.esignet &&
           authId.length > 36
@@ -840,10 +842,10 @@ function buildSchema(ctx: RuleContext) {
         .max(64, { error: "is longer than 64 characters" })
         .refine(isTimeZone, { error: "is not an IANA time zone (e.g. Africa/Casablanca, UTC)" }),
       numberOfKiosks: z
-        .number({ error: "must be a number" })
-        .int({ error: "must be a whole number" })
-        .min(0, { error: "must be 0 or more" })
-        .max(32767, { error: "must be at most 32767" })
+        .number({ error: "must be a number (an integer)" })
+        .int({ error: "is not a whole number (an integer)" })
+        .min(0, { error: "is negative (0 or more)" })
+        .max(32767, { error: "is too large (at most 32767)" })
         .default(1),
       /** Day code -> open; days left out are closed. */
       workingNonWorkingDays: z
@@ -999,7 +1001,7 @@ function buildSchema(ctx: RuleContext) {
   const adapter = z
     .strictObject({
       /** false when the CRVS adapter is deployed elsewhere (e.g. by the CRVS's own pipeline). */
-      enabled: z.boolean({ error: "must be true or false" }).default(true),
+      enabled: z.boolean({ error: "must be a boolean (true or false)" }).default(true),
       /** Image with a tag or digest; `latest` only in development. */
       image: z
         .string({ error: "must be a string (image reference with tag or digest)" })
@@ -1048,10 +1050,10 @@ function buildSchema(ctx: RuleContext) {
         })
         .default("crvs-adapter"),
       replicas: z
-        .number({ error: "must be a number" })
-        .int({ error: "must be a whole number" })
-        .min(1, { error: "must be at least 1" })
-        .max(50, { error: "must be at most 50" })
+        .number({ error: "must be a number (an integer)" })
+        .int({ error: "is not a whole number (an integer)" })
+        .min(1, { error: "is too small (at least 1)" })
+        .max(50, { error: "is too large (at most 50)" })
         .default(1),
       /** Extra plain environment variables; credentials never go here (they flow into the Secret). */
       env: z
@@ -1060,7 +1062,7 @@ function buildSchema(ctx: RuleContext) {
             error: "is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*)",
           }),
           z.union([z.string(), z.number(), z.boolean()], {
-            error: "must be a string, number or boolean",
+            error: "must be a string, number or boolean (env values are plain text)",
           }),
         )
         .default({})
@@ -1120,7 +1122,7 @@ function buildSchema(ctx: RuleContext) {
       /** Path of a PEM CA bundle file (relative to the project directory); exclusive with caBundle. */
       caBundleFile: z.string().min(1, { error: "is empty (a path to a PEM file)" }).optional(),
       /** Development only: allow plain http to any host. */
-      allowInsecureHttp: z.boolean({ error: "must be true or false" }).default(false),
+      allowInsecureHttp: z.boolean({ error: "must be a boolean (true or false)" }).default(false),
       /** Cluster-internal hosts (*.svc, *.svc.cluster.local) reachable over plain http. */
       insecureHttpHosts: z
         .array(
@@ -1394,7 +1396,8 @@ function toProblems(schema: Schema, err: z.ZodError): ConfigProblem[] {
       });
     } else if (hint !== undefined) {
       // Our own messages already read "<what was wrong> (<what is allowed>)".
-      const got = isCredential || i.code === "custom" ? "" : `, got ${describeInput(input)}`;
+      const own = i.code === "custom" && (i as { params?: { own?: boolean } }).params?.own === true;
+      const got = isCredential || own ? "" : `, got ${describeInput(input)}`;
       out.push({ path, message: i.message.replace(/ \(/, `${got} (`) });
     } else {
       const got = isCredential ? "" : ` (got ${describeInput(input)})`;

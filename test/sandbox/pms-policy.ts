@@ -9,6 +9,7 @@ import dataShareSchema from "./pms-data-share-policy-schema.json";
 import mispSchema from "./pms-misp-policy-schema.json";
 import {
   addYears,
+  allowedCredentialTypes,
   allowedPolicyTypes,
   DEFAULTS,
   fail,
@@ -200,8 +201,12 @@ function groupByName(s: PmsState, name: string): PolicyGroupRow | undefined {
   return [...s.policyGroups.values()].find((g) => g.name === name);
 }
 
-export function register(sb: SandboxContext): void {
+export async function register(sb: SandboxContext): Promise<void> {
   const s = pmsState(sb);
+  // The seed shows what is in force: the config repo's lists when the config server answers
+  // (it registers before PMS), MOSIP 1.2.0.1's defaults otherwise.
+  await allowedPolicyTypes(sb);
+  await allowedCredentialTypes(sb);
   const auth = (req: SandboxRequest, roles: string[]): Promise<Principal> =>
     sb.authenticate(req, { audienceFile: AUDIENCE, roles });
   const r = sb.router;

@@ -789,6 +789,69 @@ async function rowKeyDer(machineId: string): Promise<Buffer> {
   return Buffer.from(state().machines.get(machineId)!.publicKey, "base64url");
 }
 
+describe("read-backs and roles", () => {
+  it("lists a centre's machines, a zone's centres and the user-centre mappings", async () => {
+    const id = await createCentre({ name: "CRVS Readback Centre" });
+    expectError(await call("GET", `/machines/mappedmachines/${id}`, admin), "KER-MSD-326");
+    const m = ok(await call("POST", "/machines", admin, machineBody({ regCenterId: id })));
+    const mapped = ok(await call("GET", `/machines/mappedmachines/${id}`, admin));
+    expect(mapped.totalItems).toBe(1);
+    expect((mapped.data as Record<string, unknown>[])[0]).toMatchObject({ id: m.id });
+
+    // RSK is a region: its centres are those of its leaf zones (RAB here).
+    const zoneCentres = ok(await call("GET", "/getzonespecificregistrationcenters/eng/RSK", admin));
+    expect((zoneCentres.registrationCenters as { id: string }[]).map((c) => c.id)).toContain(id);
+    const mrs = await call("GET", "/getzonespecificregistrationcenters/eng/MRS", admin);
+    const mrsIds = mrs.body.response
+      ? (mrs.body.response.registrationCenters as { id: string }[]).map((c) => c.id)
+      : [];
+    expect(mrsIds).not.toContain(id);
+
+    const user = "readback.officer";
+    ok(await call("POST", "/zoneuser", admin, { zoneCode: "RAB", userId: user, isActive: true }));
+    ok(await call("PATCH", `/zoneuser?isActive=true&userId=${user}`, admin));
+    ok(
+      await call("POST", "/usercentermapping", admin, {
+        id: user,
+        regCenterId: id,
+        isActive: true,
+      }),
+    );
+    const found = ok(
+      await call("POST", "/usercentermapping/search", admin, {
+        filters: [{ columnName: "id", type: "equals", value: user }],
+        sort: [],
+        pagination: { pageStart: 0, pageFetch: 10 },
+      }),
+    );
+    expect((found.data as Record<string, unknown>[])[0]).toMatchObject({
+      id: user,
+      regCenterId: id,
+      isActive: false,
+      zoneCode: "RAB",
+      regCenterName: "CRVS Readback Centre",
+    });
+  });
+
+  it("lets regproc read centres and machines but not write them", async () => {
+    const regproc = await token("mosip-regproc-client", seededSecret("mosip-regproc-client"));
+    const id = await createCentre();
+    const m = ok(await call("POST", "/machines", admin, machineBody({ regCenterId: id })));
+    ok(await call("GET", `/registrationcenters/${id}/eng`, regproc));
+    ok(await call("GET", `/machines/${m.id as string}`, regproc));
+    for (const r of [
+      await call("POST", "/registrationcenters", regproc, centreBody()),
+      await call("PATCH", `/registrationcenters?isActive=true&id=${id}`, regproc),
+      await call("POST", "/machines", regproc, machineBody()),
+      await call("POST", "/zoneuser", regproc, { zoneCode: "RAB", userId: "x", isActive: true }),
+    ]) {
+      expect(r.status).toBe(403);
+      expect(r.body.errors[0].errorCode).toBe("KER-ATH-403");
+    }
+    expect(sandbox.context.masterdata.centreActive(id)).toBe(false);
+  });
+});
+
 describe("zone users and centre mappings", () => {
   it("enforces the zone-user rules", async () => {
     ok(

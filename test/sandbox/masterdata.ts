@@ -28,7 +28,8 @@ const AUDIENCE_FILE = "kernel-default.properties";
 /** `mosip.kernel.registrationcenterid.length` / `mosip.kernel.machineid.length`. */
 const ID_LENGTH = 5;
 
-// Role lists (kernel-default `mosip.role.admin.masterdata.*`, contract §8).
+// Role lists: `mosip.role.admin.masterdata.<key>` of mosip-config v1.2.0.1 kernel-default.properties
+// (l.562-691), keyed as the controllers' @PreAuthorize name them.
 const ROLES = {
   centreWrite: ["ZONAL_ADMIN", "GLOBAL_ADMIN"],
   centreRead: [
@@ -40,11 +41,15 @@ const ROLES = {
     "PRE_REGISTRATION",
     "RESIDENT",
   ],
-  // UNCONFIRMED: the list/search role keys were not traced; the admin roles are the sure subset.
-  centreList: ["ZONAL_ADMIN", "GLOBAL_ADMIN"],
+  /** getregistrationcentersall */
+  centreAll: ["ZONAL_ADMIN", "PRE_REGISTRATION_ADMIN", "GLOBAL_ADMIN"],
+  /** postregistrationcenterssearch */
+  centreSearch: ["ZONAL_ADMIN", "GLOBAL_ADMIN", "REGISTRATION_ADMIN"],
+  /** postmachines, postmachinessearch */
   machineCreate: ["GLOBAL_ADMIN", "ZONAL_ADMIN", "RESIDENT", "MASTERDATA_ADMIN"],
-  // UNCONFIRMED for PUT/PATCH/search: taken as create's admin roles.
+  /** putmachines, patchmachines, putmachinesdecommissionmachineid */
   machineWrite: ["GLOBAL_ADMIN", "ZONAL_ADMIN", "MASTERDATA_ADMIN"],
+  /** getmachinesidlangcode (also guards `GET /machines/{id}`) */
   machineRead: [
     "GLOBAL_ADMIN",
     "ZONAL_ADMIN",
@@ -53,11 +58,15 @@ const ROLES = {
     "REGISTRATION_PROCESSOR",
     "RESIDENT",
   ],
-  machineDecommission: ["GLOBAL_ADMIN", "ZONAL_ADMIN", "MASTERDATA_ADMIN"],
+  /** deletemachinesid */
   machineDelete: ["GLOBAL_ADMIN", "ZONAL_ADMIN"],
+  /** postzoneuser, putzoneuser, patchzoneuser, deletezoneuseruseridzonecode, postzoneusersearch */
   zoneUser: ["GLOBAL_ADMIN", "ZONAL_ADMIN"],
-  userCentre: ["PRE_REGISTRATION_ADMIN", "GLOBAL_ADMIN", "ZONAL_ADMIN"],
-  // Note: not GLOBAL_ADMIN (kernel-default l.666-673).
+  /** getusercentermapping (guards `POST /usercentermapping`) */
+  userCentreCreate: ["PRE_REGISTRATION_ADMIN", "GLOBAL_ADMIN", "ZONAL_ADMIN"],
+  /** putusercentermapping, patchusercentermapping, deleteusersid */
+  userCentreWrite: ["GLOBAL_ADMIN", "ZONAL_ADMIN"],
+  /** getusersid: note, not GLOBAL_ADMIN. */
   getUser: [
     "PRE_REGISTRATION_ADMIN",
     "ID_AUTHENTICATION",
@@ -66,25 +75,19 @@ const ROLES = {
     "REGISTRATION_SUPERVISOR",
     "REGISTRATION_PROCESSOR",
   ],
-  // UNCONFIRMED: `POST /users/search` role key not traced.
-  userSearch: ["GLOBAL_ADMIN", "ZONAL_ADMIN"],
-  // UNCONFIRMED: every MOSIP component reads the schema; a broad list.
+  /** getuserssearch (guards `POST /users/search` and `POST /usercentermapping/search`) */
+  userSearch: ["PRE_REGISTRATION_ADMIN", "GLOBAL_ADMIN", "ZONAL_ADMIN"],
+  /** getidschemalatest */
   idSchema: [
+    "PRE_REGISTRATION_ADMIN",
     "GLOBAL_ADMIN",
     "ZONAL_ADMIN",
     "REGISTRATION_CLIENT",
-    "REGISTRATION_PROCESSOR",
-    "REGISTRATION_ADMIN",
     "REGISTRATION_OFFICER",
+    "REGISTRATION_PROCESSOR",
     "REGISTRATION_SUPERVISOR",
-    "ID_REPOSITORY",
-    "ID_AUTHENTICATION",
     "RESIDENT",
-    "PRE_REGISTRATION",
-    "PRE_REGISTRATION_ADMIN",
-    "INDIVIDUAL",
-    "MASTERDATA_ADMIN",
-    "PARTNER_ADMIN",
+    "ID_REPOSITORY",
   ],
 };
 
@@ -870,7 +873,7 @@ export function register(sb: SandboxContext): void {
   });
 
   r.add("GET", `${BASE}/registrationcenters/all`, async (req) => {
-    await auth(req, ROLES.centreList);
+    await auth(req, ROLES.centreAll);
     const pageNumber = Number(req.query.get("pageNumber") ?? 0);
     const pageSize = Number(req.query.get("pageSize") ?? 10);
     const sortBy = req.query.get("sortBy") ?? "createdDateTime";
@@ -904,7 +907,7 @@ export function register(sb: SandboxContext): void {
   });
 
   r.add("POST", `${BASE}/registrationcenters/search`, async (req) => {
-    await auth(req, ROLES.centreList);
+    await auth(req, ROLES.centreSearch);
     const b = body(req);
     const lang = str(b.languageCode);
     if (lang !== null && !(langs().includes(lang) || lang === "all"))
@@ -991,6 +994,19 @@ export function register(sb: SandboxContext): void {
       touch(row, p);
     }
     return kernelOk({ id }, req);
+  });
+
+  r.add("GET", `${BASE}/getzonespecificregistrationcenters/:langcode/:zonecode`, async (req) => {
+    // getgetzonespecificregistrationcenterslangcode
+    await auth(req, ["ZONAL_ADMIN", "PRE_REGISTRATION_ADMIN", "GLOBAL_ADMIN", "MASTERDATA_ADMIN"]);
+    const { langcode, zonecode } = req.params;
+    if (!langs().includes(langcode)) throw fail(req, "KER-MSD-999", "Language Code is Invalid");
+    const zones = subtree(zonecode, langcode).map((z) => z.code);
+    const rows = st.centres.filter(
+      (c) => !c.isDeleted && c.langCode === langcode && zones.includes(c.zoneCode),
+    );
+    if (rows.length === 0) throw fail(req, "KER-MSD-215", "Registration Center not found");
+    return kernelOk({ registrationCenters: rows.map(centreGet) }, req);
   });
 
   r.add("GET", `${BASE}/registrationcenters/:id/:langcode`, async (req) => {
@@ -1201,7 +1217,7 @@ export function register(sb: SandboxContext): void {
   });
 
   r.add("POST", `${BASE}/machines/search`, async (req) => {
-    await auth(req, ROLES.machineWrite);
+    await auth(req, ROLES.machineCreate);
     const rows = [...st.machines.values()]
       .filter((m) => !m.isDeleted)
       .map((m) => ({
@@ -1227,7 +1243,7 @@ export function register(sb: SandboxContext): void {
   });
 
   r.add("PUT", `${BASE}/machines/decommission/:id`, async (req) => {
-    const p = await auth(req, ROLES.machineDecommission);
+    const p = await auth(req, ROLES.machineWrite);
     const id = req.params.id;
     const m = liveMachine(id);
     if (!m) throw fail(req, "KER-MSD-214", `Machine ID ${id} does not exist`);
@@ -1255,6 +1271,37 @@ export function register(sb: SandboxContext): void {
     m.deletedDateTime = mosipTime();
     touch(m, p);
     return kernelOk({ id }, req);
+  });
+
+  r.add("GET", `${BASE}/machines/mappedmachines/:regCenterId`, async (req) => {
+    await auth(req, [
+      "GLOBAL_ADMIN",
+      "PRE_REGISTRATION_ADMIN",
+      "ZONAL_ADMIN",
+      "REGISTRATION_PROCESSOR",
+      "REGISTRATION_SUPERVISOR",
+      "REGISTRATION_CLIENT",
+      "REGISTRATION_OFFICER",
+    ]);
+    const pageNumber = Number(req.query.get("pageNumber") ?? 0);
+    const pageSize = Number(req.query.get("pageSize") ?? 10);
+    const mapped = [...st.machines.values()].filter(
+      (m) => !m.isDeleted && m.regCenterId === req.params.regCenterId,
+    );
+    if (mapped.length === 0) throw fail(req, "KER-MSD-326", "No assigned Machines found");
+    return kernelOk(
+      {
+        pageNo: pageNumber,
+        pageSize,
+        sort: null,
+        totalItems: mapped.length,
+        totalPages: Math.ceil(mapped.length / pageSize),
+        data: mapped
+          .slice(pageNumber * pageSize, (pageNumber + 1) * pageSize)
+          .map((m) => ({ ...machineGet(m), regCentId: m.regCenterId })),
+      },
+      req,
+    );
   });
 
   r.add("GET", `${BASE}/machines/:id`, async (req) => {
@@ -1429,7 +1476,7 @@ export function register(sb: SandboxContext): void {
   };
 
   r.add("POST", `${BASE}/usercentermapping`, async (req) => {
-    const p = await auth(req, ROLES.userCentre);
+    const p = await auth(req, ROLES.userCentreCreate);
     // No @Valid on this endpoint: the DTO's constraints are not enforced.
     const b = body(req);
     const userId = str(b.id);
@@ -1450,7 +1497,7 @@ export function register(sb: SandboxContext): void {
   });
 
   r.add("PATCH", `${BASE}/usercentermapping`, async (req) => {
-    const p = await auth(req, ROLES.userCentre);
+    const p = await auth(req, ROLES.userCentreWrite);
     const isActive = boolParam(req, "isActive");
     const id = requiredParam(req, "id");
     const zu = liveZoneUser(id);
@@ -1473,7 +1520,7 @@ export function register(sb: SandboxContext): void {
   });
 
   r.add("PUT", `${BASE}/usercentermapping`, async (req) => {
-    const p = await auth(req, ROLES.userCentre);
+    const p = await auth(req, ROLES.userCentreWrite);
     const b = body(req);
     const userId = str(b.id);
     if (!userId || !activeZoneUser(userId)) throw fail(req, ...ZONE_USER_MAPPING_NOT_FOUND);
@@ -1499,7 +1546,7 @@ export function register(sb: SandboxContext): void {
   });
 
   const deleteUserCentre = async (req: SandboxRequest) => {
-    const p = await auth(req, ROLES.userCentre);
+    const p = await auth(req, ROLES.userCentreWrite);
     const id = req.params.id;
     const u = liveUserCentre(id);
     if (!u) throw fail(req, "KER-USR-007", "User Center mapping not found");
@@ -1512,7 +1559,7 @@ export function register(sb: SandboxContext): void {
   r.add("DELETE", `${BASE}/usercentermapping/:id`, deleteUserCentre);
   r.add("DELETE", `${BASE}/users/:id`, deleteUserCentre);
 
-  r.add("POST", `${BASE}/users/search`, async (req) => {
+  const searchUserCentres = async (req: SandboxRequest) => {
     await auth(req, ROLES.userSearch);
     const rows = [...st.userCentres.values()]
       .filter((u) => !u.isDeleted)
@@ -1535,7 +1582,9 @@ export function register(sb: SandboxContext): void {
       "createdDateTime",
     ];
     return kernelOk(search(req, rows, cols), req);
-  });
+  };
+  r.add("POST", `${BASE}/users/search`, searchUserCentres);
+  r.add("POST", `${BASE}/usercentermapping/search`, searchUserCentres);
 
   r.add("GET", `${BASE}/users/:id`, async (req) => {
     await auth(req, ROLES.getUser);

@@ -118,6 +118,8 @@ describe("success", () => {
     expect(s.provider).toBe("provider.packetwriter.opencrvs");
     expect(s.fields.dateOfBirth).toBe("2026/11/01");
     expect(s.createdBy).toBe("service-account-mosip-regproc-client");
+    // Its configuration is read in-process: the request log only shows the client's call.
+    expect(sandbox.requests.some((r) => r.path.startsWith("/config/"))).toBe(false);
   });
 });
 

@@ -52,7 +52,9 @@ export interface StoredPacket {
  * The keys of `file` (as the config server serves it) that start with `prefix`, with their values
  * resolved through `sb.config.getProperty`. Spring binds `provider.packetwriter.*` as a map, so
  * the packet manager sees every key under the prefix; the config server's environment endpoint
- * (`GET /config/{application}/{profile}`) is how a Spring client learns the keys.
+ * (`GET /config/{application}/{profile}`) is how a Spring client learns the keys. It is called
+ * in-process (through the router, like the real service reading its config at boot, not per
+ * request): no entry in the request log, no injected faults.
  */
 export async function propertiesWithPrefix(
   sb: SandboxContext,
@@ -61,9 +63,22 @@ export async function propertiesWithPrefix(
 ): Promise<Record<string, string>> {
   const m = /^(.+)-([^-]+)\.properties$/.exec(file);
   if (!m) throw new Error(`not a <application>-<profile>.properties file: ${file}`);
-  const res = await fetch(`${sb.baseUrl}/config/${m[1]}/${m[2]}`);
+  const path = `/config/${m[1]}/${m[2]}`;
+  const route = sb.router.match("GET", path);
+  if (!("handler" in route)) throw new Error(`config server: no route for ${path}`);
+  const res = await route.handler({
+    method: "GET",
+    path,
+    query: new URLSearchParams(),
+    params: route.params,
+    headers: {},
+    raw: Buffer.alloc(0),
+    cookies: {},
+    json: () => undefined,
+    form: () => new URLSearchParams(),
+  });
   if (res.status !== 200) throw new Error(`config server: HTTP ${res.status} for ${file}`);
-  const env = (await res.json()) as {
+  const env = res.body as {
     propertySources?: Array<{ name: string; source: Record<string, unknown> }>;
   };
   const keys = new Set<string>();

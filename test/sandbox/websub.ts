@@ -61,7 +61,10 @@ export const DEFAULT_WEBSUB_SETTINGS: Readonly<WebSubSettings> = Object.freeze({
   defaultLeaseSeconds: 864000,
 });
 
-/** A persisted subscription, as the hub keeps it in `registered-websub-subscribers`. */
+/**
+ * A persisted subscription, as the hub keeps it in `registered-websub-subscribers`. The lease is
+ * stored but not enforced: MOSIP's hub has no expiry in its code (UNCONFIRMED), nor has the sandbox.
+ */
 export interface StoredSubscription {
   topic: string;
   callback: string;
@@ -196,7 +199,6 @@ function mosipUser(claims: TokenClaims): { userId: string; role: string } {
   const roles = claims.realm_access?.roles ?? [];
   return { userId: claims.preferred_username, role: roles.map((r) => `${r},`).join("") };
 }
-
 
 /** §7.3: subscribe/unsubscribe need SUBSCRIBE_<EVENT>_INDIVIDUAL + userId == partner prefix. */
 function subscriberAllowed(claims: TokenClaims, topic: string): boolean {
@@ -513,7 +515,7 @@ export function register(sb: SandboxContext): void {
       if (claims === "no-cookie" || claims === null || !publisherAllowed(claims, topic)) {
         return denied("Publisher is not authorized");
       }
-      distribute(topic, req.raw, contentType === FORM ? "application/json" : contentType);
+      distribute(topic, req.raw, contentType);
       return accepted();
     }
     if (

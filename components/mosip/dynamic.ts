@@ -1,0 +1,516 @@
+// The base every MOSIP dynamic resource stands on. An object's own file (policy-group.ts, ...)
+// gives a `MosipObjectSpec` (its schema, natural key, immutable fields and MOSIP calls); this file
+// turns it into a Pulumi dynamic provider that follows the design's rules: check with zod, diff over
+// declared fields only, adopt-by-natural-key on create, an honest read, delete as MOSIP allows,
+// credentials read inside the provider, secrets redacted from logs.
+//
+// How the provider travels (read this before adding imports here or in an object's file):
+// `pulumi.dynamic.Resource` serializes the provider object with Pulumi's closure serializer into the
+// `__provider` string stored in state once per resource, and the SDK's dynamic-provider host
+// evaluates that text in another process. The serializer emits `require("<pkg>")` for modules that
+// live in node_modules (zod, undici, cockatiel, @pulumi/pulumi: a few bytes each) and copies local
+// modules (this file, client.ts, errors.ts, redact.ts) by value, only the members actually reached.
+// So: third-party code is free, local code costs bytes; no module-level objects (schemas, clients,
+// agents, caches, tokens) because they would be copied into state; credentials are never in scope at
+// serialization time (they are read in `configure` after deserialization). test/mosip/dynamic.test.ts
+// measures the size and greps the text for credentials.
+//
+// One trap: TypeScript compiles a reference to an `export const` of the same module into
+// `exports.name`, and the serializer does not capture `exports`, so such a reference is undefined in
+// the provider host. Code reached from a provider uses function declarations and non-exported
+// constants only (BASE_REV below, not BASE_REVISION). A second: ES2022 class field initialisers
+// (`private x = new Set()`) are not part of the constructor's source text, which is what the
+// serializer copies, so a class instantiated inside the provider host loses them. Initialise
+// fields in the constructor body.
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { MosipClient } from "./client";
+import { MosipError } from "./errors";
+import { scrub } from "./redact";
+
+/**
+ * Bumped when the base's read/diff/outputs behaviour changes. Each object adds its own revision.
+ *
+ * Why: `pulumi refresh` runs the provider code stored in state (pulumi/pulumi#6490), and a `pulumi
+ * up` only stores new code when the resource is updated. The `revision` input is compared by `diff`
+ * like any declared field, so a release that changes how an object is read shows `revision: a => b`
+ * in the preview and runs an update that re-reads the object and stores the current code; an update
+ * whose only change is the revision makes no MOSIP write. Changes that do not alter read/diff/outputs
+ * need no bump: the next real update stores the new code anyway.
+ */
+const BASE_REV = "1";
+export const BASE_REVISION = BASE_REV;
+
+/** The Pulumi project whose stack config holds the MOSIP connection (Pulumi.yaml `name`). */
+const NAMESPACE = "mosip-crvs";
+export const CONFIG_NAMESPACE = NAMESPACE;
+
+/** The engine's marker for a value not known during preview (@pulumi/pulumi runtime/rpc). */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** What an object's operations get: the client, a logger, and the resource's display name. */
+export interface MosipContext {
+  client: MosipClient;
+  /** Info line (shown in `pulumi up` output); secrets registered with the client are redacted. */
+  log(message: string): void;
+  /** Warning line. */
+  warn(message: string): void;
+  /** e.g. `PolicyGroup "crvs-policy-group"` */
+  label: string;
+}
+
+/** A live MOSIP object as an object's file reports it. */
+export interface Live<I> {
+  /** The MOSIP id (the Pulumi resource id). */
+  id: string;
+  /** The live object in the shape of the resource inputs (declared fields only). */
+  inputs: I;
+  /** Server-side facts exposed as outputs (ids, status). Must not repeat input names. */
+  extra?: Record<string, unknown>;
+}
+
+/** The parts of a MOSIP object that differ from one object to another. */
+export interface MosipObjectSpec<I extends Record<string, unknown>> {
+  /** Type name: the token is `pulumi-nodejs:dynamic/mosip:<type>`. */
+  type: string;
+  /** Object revision, appended to BASE_REVISION (see there). */
+  revision: string;
+  /**
+   * Builds the input schema from the `z` it is handed. A function rather than a module-level schema
+   * so no zod object graph is copied into the serialized provider.
+   */
+  schema(zod: typeof z): z.ZodType<I>;
+  /** How people name this object in messages, from its natural key: `policy group "x"`. */
+  describe(inputs: I): string;
+  /** Fields MOSIP cannot change on an existing object: a change means replacement. */
+  immutable: (keyof I & string)[];
+  /**
+   * Delete the old object before creating its replacement: set when the replacement would collide
+   * with it on a unique MOSIP key.
+   */
+  deleteBeforeReplace?: boolean;
+  /** Output names that hold secrets (become `additionalSecretOutputs`). */
+  secretOutputs?: string[];
+  /** Looks the object up by its natural key; undefined when MOSIP has none. */
+  find(ctx: MosipContext, inputs: I): Promise<Live<I> | undefined>;
+  /** Reads the object by id; undefined when it is gone (or in the state that means gone). */
+  read(ctx: MosipContext, id: string, state: Record<string, unknown>): Promise<Live<I> | undefined>;
+  /** Creates it; may return undefined when MOSIP does not answer the id (then `find` is used). */
+  create(ctx: MosipContext, inputs: I): Promise<Live<I> | undefined>;
+  /** Converges the mutable fields of an existing object to `inputs`. */
+  update(ctx: MosipContext, live: Live<I>, inputs: I): Promise<void>;
+  /** Removes it as far as MOSIP allows. Must succeed when the object is already gone. */
+  delete(ctx: MosipContext, id: string, state: Record<string, unknown>): Promise<void>;
+}
+
+/** How the provider connects to MOSIP, read from stack config and the environment. */
+export interface Connection {
+  apiBaseUrl: string;
+  clientId: string;
+  appId: string;
+  secretKey: string;
+  keycloak?: { url: string; realm: string };
+  caBundle?: string;
+  allowInsecureHttp?: boolean;
+  timeoutMs?: number;
+  retries?: number;
+  retryDelayMs?: number;
+}
+
+/** Minimal view of the config handed to `configure` (the SDK's dynamic-provider Config). */
+interface ConfigSource {
+  get(key: string): unknown;
+}
+
+/** Stack config values arrive as objects or as JSON text depending on the engine: accept both. */
+function parseObject(v: unknown): Record<string, unknown> {
+  if (v === undefined || v === null || v === "") return {};
+  if (typeof v === "string") {
+    try {
+      const o = JSON.parse(v) as unknown;
+      return o && typeof o === "object" ? (o as Record<string, unknown>) : {};
+    } catch {
+      return {};
+    }
+  }
+  return typeof v === "object" ? (v as Record<string, unknown>) : {};
+}
+
+const str = (v: unknown): string | undefined =>
+  typeof v === "string" && v !== "" ? v : typeof v === "number" ? String(v) : undefined;
+const num = (v: unknown): number | undefined =>
+  typeof v === "number" ? v : typeof v === "string" && v !== "" ? Number(v) : undefined;
+
+/**
+ * Reads the connection from stack config (keys under CONFIG_NAMESPACE, written fully qualified:
+ * the host's Config resolves bare keys against PULUMI_NODEJS_PROJECT, which the engine does not set
+ * for provider plugins) with environment fallbacks. Returns the names of missing settings instead
+ * of throwing, so check/diff (which need no MOSIP) work without credentials, e.g. in a preview.
+ */
+export function readConnection(
+  config: ConfigSource,
+  env: NodeJS.ProcessEnv,
+): { connection?: Connection; missing: string[] } {
+  const ns = NAMESPACE;
+  const mosip = parseObject(config.get(`${ns}:mosip`));
+  const keycloak = parseObject(config.get(`${ns}:keycloak`));
+  const tls = parseObject(config.get(`${ns}:tls`));
+  const apiBaseUrl = str(mosip.apiBaseUrl) ?? str(env.MOSIP_API_BASE_URL);
+  const clientId = str(mosip.clientId) ?? str(env.MOSIP_CLIENT_ID);
+  const appId = str(mosip.appId) ?? str(env.MOSIP_APP_ID) ?? "partner";
+  const secretKey =
+    str(config.get(`${ns}:mosipClientSecret`)) ??
+    str(mosip.secretKey) ??
+    str(env.MOSIP_CLIENT_SECRET);
+  const missing: string[] = [];
+  if (!apiBaseUrl) missing.push(`${ns}:mosip.apiBaseUrl (or env MOSIP_API_BASE_URL)`);
+  if (!clientId) missing.push(`${ns}:mosip.clientId (or env MOSIP_CLIENT_ID)`);
+  if (!secretKey)
+    missing.push(
+      `secret ${ns}:mosipClientSecret (pulumi config set --secret) or env MOSIP_CLIENT_SECRET`,
+    );
+  if (!apiBaseUrl || !clientId || !secretKey) return { missing };
+  const kcUrl = str(keycloak.url) ?? str(keycloak.baseUrl);
+  return {
+    missing,
+    connection: {
+      apiBaseUrl,
+      clientId,
+      appId,
+      secretKey,
+      keycloak: kcUrl ? { url: kcUrl, realm: str(keycloak.realm) ?? "mosip" } : undefined,
+      caBundle: str(tls.caBundle) ?? str(mosip.caBundle),
+      allowInsecureHttp:
+        mosip.allowInsecureHttp === true ||
+        tls.allowInsecureHttp === true ||
+        env.MOSIP_ALLOW_INSECURE_HTTP === "true",
+      timeoutMs: num(mosip.timeoutMs) ?? num(env.MOSIP_TIMEOUT_MS),
+      retries: num(mosip.retries) ?? num(env.MOSIP_RETRIES),
+      retryDelayMs: num(mosip.retryDelayMs),
+    },
+  };
+}
+
+/** JSON with sorted keys: equality that ignores key order. */
+export function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === "object" && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x as object).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : x,
+  );
+}
+
+export function sameValue(a: unknown, b: unknown): boolean {
+  return canonical(a) === canonical(b);
+}
+
+/** The paths (dotted) whose value is unknown during preview. */
+function unknownPaths(v: unknown, at: string[] = [], out: string[] = []): string[] {
+  if (v === UNKNOWN) out.push(at.join("."));
+  else if (v && typeof v === "object")
+    for (const [k, x] of Object.entries(v as object)) unknownPaths(x, [...at, k], out);
+  return out;
+}
+
+/** One CheckFailure per zod issue, the reason saying how to fix it. */
+export function checkFailures(
+  issues: readonly z.core.$ZodIssue[],
+  news: Record<string, unknown>,
+  skip: string[] = [],
+): pulumi.dynamic.CheckFailure[] {
+  const failures: pulumi.dynamic.CheckFailure[] = [];
+  for (const i of issues) {
+    if (i.code === "unrecognized_keys") {
+      for (const k of i.keys) {
+        const property = [...i.path.map(String), k].join(".");
+        failures.push({ property, reason: `${property}: ${i.message}` });
+      }
+      continue;
+    }
+    const property = i.path.map(String).join(".");
+    if (skip.some((s) => property === s || property.startsWith(`${s}.`))) continue;
+    const given = i.path.reduce<unknown>(
+      (o, k) => (o && typeof o === "object" ? (o as Record<PropertyKey, unknown>)[k] : undefined),
+      news,
+    );
+    const reason =
+      given === undefined && i.code === "invalid_type"
+        ? `${property} is required: ${i.message}`
+        : `${property}: ${i.message}`;
+    failures.push({ property, reason });
+  }
+  return failures;
+}
+
+type State = Record<string, unknown>;
+
+/**
+ * The dynamic provider for one MOSIP object type. A class (not a closure) so its per-process state
+ * (connection, client) lives on the instance the host creates after deserialization, never in the
+ * serialized text.
+ */
+export class MosipProvider<I extends Record<string, unknown>>
+  implements pulumi.dynamic.ResourceProvider
+{
+  // Declared, not initialised here: the closure serializer rebuilds a class from its constructor's
+  // source and drops ES2022 field initialisers, so state is set up in the constructor body.
+  declare private connection?: Connection;
+  declare private missing: string[];
+  declare private client?: MosipClient;
+  declare private readonly spec: MosipObjectSpec<I>;
+
+  constructor(spec: MosipObjectSpec<I>) {
+    this.spec = spec;
+    this.missing = [];
+  }
+
+  async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+    const r = readConnection(req.config, process.env);
+    this.connection = r.connection;
+    this.missing = r.missing;
+  }
+
+  private revision(): string {
+    return `${BASE_REV}.${this.spec.revision}`;
+  }
+
+  private context(label: string): MosipContext {
+    if (!this.client) {
+      if (!this.connection) {
+        // configure() is always called by the host; when it found nothing, read the environment.
+        const r = readConnection({ get: () => undefined }, process.env);
+        this.connection = r.connection;
+        if (!r.connection && this.missing.length === 0) this.missing = r.missing;
+      }
+      const c = this.connection;
+      if (!c)
+        throw new Error(
+          `${label}: cannot reach MOSIP: the connection settings are missing: ${this.missing.join(", ")}. Set them in the stack config (see README) or the environment of \`pulumi up\`.`,
+        );
+      this.client = new MosipClient({
+        apiBaseUrl: c.apiBaseUrl,
+        credentials: { clientId: c.clientId, secretKey: c.secretKey, appId: c.appId },
+        keycloak: c.keycloak,
+        caBundle: c.caBundle,
+        allowInsecureHttp: c.allowInsecureHttp,
+        timeoutMs: c.timeoutMs,
+        retries: c.retries,
+        retryDelayMs: c.retryDelayMs,
+        log: (line) => void pulumi.log.debug(line),
+      });
+    }
+    const client = this.client;
+    const secret = this.connection?.secretKey ?? "";
+    const clean = (m: string) => scrub(m, secret ? [secret] : []);
+    return {
+      client,
+      label,
+      log: (m) => void pulumi.log.info(clean(`${label}: ${m}`)),
+      warn: (m) => void pulumi.log.warn(clean(`${label}: ${m}`)),
+    };
+  }
+
+  /** Runs an operation, making every failure name the object and carry no secret. */
+  private async guard<T>(label: string, what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      const secret = this.connection?.secretKey;
+      const msg = e instanceof Error ? e.message : String(e);
+      const text = scrub(
+        msg.startsWith(label) ? msg : `${label}: ${what} failed: ${msg}`,
+        secret ? [secret] : [],
+      );
+      const err = new Error(text);
+      if (e instanceof MosipError) Object.assign(err, { errorCode: e.errorCode });
+      throw err;
+    }
+  }
+
+  private label(inputs: Record<string, unknown>): string {
+    try {
+      return `${this.spec.type} ${this.spec.describe(inputs as I)}`;
+    } catch {
+      return this.spec.type;
+    }
+  }
+
+  /** The declared fields: the schema's keys, plus `revision`. */
+  private declared(inputs: Record<string, unknown>): string[] {
+    const shape = (this.spec.schema(z) as unknown as { shape?: Record<string, unknown> }).shape;
+    return [...new Set([...Object.keys(shape ?? inputs), "revision"])];
+  }
+
+  private outs(live: Live<I>): State {
+    return { ...live.extra, ...live.inputs, revision: this.revision() };
+  }
+
+  async check(_olds: State, news: State): Promise<pulumi.dynamic.CheckResult> {
+    const { __provider: _p, revision: _r, ...given } = news;
+    const unknown = unknownPaths(given);
+    const parsed = this.spec.schema(z).safeParse(given);
+    if (!parsed.success)
+      return { inputs: news, failures: checkFailures(parsed.error.issues, given, unknown) };
+    // Keep unknown values as they are: they are only known after the dependency is created.
+    const inputs: State = { ...(parsed.data as State), revision: this.revision() };
+    for (const p of unknown) if (!p.includes(".")) inputs[p] = UNKNOWN;
+    return { inputs };
+  }
+
+  async diff(_id: string, olds: State, news: State): Promise<pulumi.dynamic.DiffResult> {
+    const changed = this.declared(news).filter((k) => !sameValue(olds[k], news[k]));
+    const replaces = changed.filter((k) => (this.spec.immutable as string[]).includes(k));
+    return {
+      changes: changed.length > 0,
+      replaces,
+      deleteBeforeReplace: replaces.length > 0 && this.spec.deleteBeforeReplace === true,
+    };
+  }
+
+  async create(inputs: State): Promise<pulumi.dynamic.CreateResult> {
+    const label = this.label(inputs);
+    return this.guard(label, "create", async () => {
+      const ctx = this.context(label);
+      const want = this.strip(inputs);
+      // A create may have reached MOSIP even when its answer was lost (reset, 5xx from a gateway,
+      // timeout): look the object up again before each new attempt, so nothing is created twice.
+      let lastError: unknown;
+      for (let attempt = 1; attempt <= 4; attempt++) {
+        const found = await this.spec.find(ctx, want);
+        if (found) return this.adopt(ctx, found, want);
+        try {
+          const created = (await this.spec.create(ctx, want)) ?? (await this.spec.find(ctx, want));
+          if (!created)
+            throw new Error(
+              `MOSIP accepted the create but the object cannot be found by its natural key`,
+            );
+          ctx.log(`created (id ${created.id})`);
+          return { id: created.id, outs: this.outs(created) };
+        } catch (e) {
+          if (!retryableCreate(e) || attempt === 4) throw e;
+          lastError = e;
+          ctx.log(
+            `create attempt ${attempt} did not complete (${shortReason(e)}); looking it up again`,
+          );
+          await new Promise((r) => setTimeout(r, 250 * attempt));
+        }
+      }
+      throw lastError;
+    });
+  }
+
+  /** Takes over an object that already exists, converging its mutable fields. */
+  private async adopt(
+    ctx: MosipContext,
+    found: Live<I>,
+    want: I,
+  ): Promise<pulumi.dynamic.CreateResult> {
+    const differs = (k: string) => !sameValue(found.inputs[k], want[k]);
+    const immutable = (this.spec.immutable as string[]).filter(differs);
+    if (immutable.length > 0)
+      throw new Error(
+        `${this.spec.describe(want)} already exists in MOSIP (id ${found.id}) with a different ${immutable
+          .map(
+            (k) =>
+              `${k} (MOSIP has ${JSON.stringify(found.inputs[k])}, the program says ${JSON.stringify(want[k])})`,
+          )
+          .join(
+            ", ",
+          )}; MOSIP cannot change ${immutable.length > 1 ? "these" : "it"} in place. Make the program match MOSIP, or use another natural key.`,
+      );
+    const mutable = Object.keys(want).filter(differs);
+    if (mutable.length === 0) {
+      ctx.log(`adopted the existing object (id ${found.id}); it already matches`);
+      return { id: found.id, outs: this.outs(found) };
+    }
+    await this.spec.update(ctx, found, want);
+    const after = (await this.spec.read(ctx, found.id, {})) ?? { ...found, inputs: want };
+    ctx.log(`adopted the existing object (id ${found.id}) and converged ${mutable.join(", ")}`);
+    return { id: found.id, outs: this.outs(after) };
+  }
+
+  async read(id: string, props: State): Promise<pulumi.dynamic.ReadResult> {
+    const label = this.label(props);
+    return this.guard(label, "read", async () => {
+      const ctx = this.context(label);
+      const live = await this.spec.read(ctx, id, props);
+      // No id tells the engine the object is gone: `pulumi refresh` drops it from state.
+      if (!live) return {};
+      // Keep the stored revision: whether the code is current is decided by diff, not by refresh.
+      const revision = props.revision ?? this.revision();
+      return {
+        id: live.id,
+        props: { ...this.outs(live), revision },
+        inputs: { ...live.inputs, revision },
+      };
+    });
+  }
+
+  async update(id: string, olds: State, news: State): Promise<pulumi.dynamic.UpdateResult> {
+    const label = this.label(news);
+    return this.guard(label, "update", async () => {
+      const ctx = this.context(label);
+      const want = this.strip(news);
+      const live = await this.spec.read(ctx, id, olds);
+      if (!live)
+        throw new Error(
+          `it no longer exists in MOSIP (id ${id}). Run \`pulumi refresh\` so Pulumi forgets it, then \`pulumi up\` to create it again.`,
+        );
+      const changed = Object.keys(want).filter((k) => !sameValue(live.inputs[k], want[k]));
+      if (changed.length === 0) return { outs: this.outs(live) };
+      await this.spec.update(ctx, live, want);
+      const after = (await this.spec.read(ctx, id, olds)) ?? { ...live, inputs: want };
+      ctx.log(`updated ${changed.join(", ")}`);
+      return { outs: this.outs(after) };
+    });
+  }
+
+  async delete(id: string, props: State): Promise<void> {
+    const label = this.label(props);
+    await this.guard(label, "delete", () => this.spec.delete(this.context(label), id, props));
+  }
+
+  /** Inputs without the engine's and the base's own keys. */
+  private strip(s: State): I {
+    const { __provider: _p, revision: _r, ...rest } = s;
+    const keys = this.declared(rest).filter((k) => k !== "revision");
+    return Object.fromEntries(keys.filter((k) => k in rest).map((k) => [k, rest[k]])) as I;
+  }
+}
+
+/** Failures after which the create may or may not have happened: look up before trying again. */
+function retryableCreate(e: unknown): boolean {
+  return e instanceof MosipError && (e.transient || e.status === undefined || e.status >= 500);
+}
+
+function shortReason(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return m.length > 160 ? `${m.slice(0, 160)}...` : m;
+}
+
+/** Base class of MOSIP resources: type token, revision input, secret outputs. */
+export abstract class MosipResource extends pulumi.dynamic.Resource {
+  /** Provider revision the object was last written with (see BASE_REVISION). */
+  declare readonly revision: pulumi.Output<string>;
+
+  protected constructor(
+    provider: MosipProvider<Record<string, unknown>> | pulumi.dynamic.ResourceProvider,
+    spec: { type: string; revision: string; secretOutputs?: string[] },
+    name: string,
+    inputs: Record<string, unknown>,
+    outputs: string[],
+    opts?: pulumi.CustomResourceOptions,
+  ) {
+    const props: Record<string, unknown> = Object.fromEntries(outputs.map((o) => [o, undefined]));
+    Object.assign(props, inputs, { revision: `${BASE_REVISION}.${spec.revision}` });
+    const secrets = spec.secretOutputs ?? [];
+    super(
+      provider,
+      name,
+      props,
+      secrets.length ? pulumi.mergeOptions(opts, { additionalSecretOutputs: secrets }) : opts,
+      "mosip",
+      spec.type,
+    );
+  }
+}

@@ -27,7 +27,7 @@ const ROOT = join(__dirname, "..", "..");
 let TEST_CA_PEM = "";
 let caDir = "";
 beforeAll(async () => {
-  x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+  x509.cryptoProvider.set(webcrypto as unknown as webcrypto.Crypto);
   const alg = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
   const keys = await webcrypto.subtle.generateKey(alg, true, ["sign", "verify"]);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
@@ -35,7 +35,7 @@ beforeAll(async () => {
     name: "CN=mosip-crvs config test CA",
     notBefore: new Date(Date.now() - 60_000),
     notAfter: new Date(Date.now() + 86_400_000),
-    keys: keys as CryptoKeyPair,
+    keys: keys as webcrypto.CryptoKeyPair,
     signingAlgorithm: alg,
   });
   TEST_CA_PEM = cert.toString("pem");

@@ -138,6 +138,21 @@ describe("CA / sub-CA upload", () => {
     expect(km.uploadCaCertificate(bundle(root.certPem, orphan.certPem), "MISP")).toEqual({
       status: "Upload Failed.",
     });
+    // A base64 P7B listing the sub-CA before its root, as keymanager 1.2.0.1 also accepts.
+    const p7Root = await makeCa({ cn: "P7B Root" });
+    const p7Sub = await makeCa({ cn: "P7B Sub", issuer: p7Root });
+    const p7b = new x509.X509Certificates([
+      new x509.X509Certificate(p7Sub.certPem),
+      new x509.X509Certificate(p7Root.certPem),
+    ]).export("base64");
+    expect(km.uploadCaCertificate(p7b, "MISP")).toEqual({ status: "Upload Success." });
+    expect(
+      state().caCerts.filter(
+        (c) =>
+          c.domain === "MISP" &&
+          [p7Root.certPem.trim(), p7Sub.certPem.trim()].includes(c.certPem.trim()),
+      ),
+    ).toHaveLength(2);
     // One unparsable block makes the whole data invalid.
     expect(
       km.uploadCaCertificate(

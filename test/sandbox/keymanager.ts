@@ -118,12 +118,28 @@ class PcmFailure extends Error {
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 
-/** Every certificate in the data; null when there is none or one does not parse. */
+/** Every certificate of a PEM bundle; null when there is none or one does not parse. */
 function parseCertificates(data: string): X509Certificate[] | null {
   const blocks = data.match(PEM_BLOCK);
   if (!blocks) return null;
   try {
     return blocks.map((b) => new X509Certificate(b));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The CA upload's fallback when the data is not PEM: a base64(url) PKCS#7 (P7B) certificate
+ * bag, whose list keymanager reverses (a P7B usually lists the leaf-most certificate first).
+ */
+function parseP7b(data: string): X509Certificate[] | null {
+  const b64 = data.replace(/-----(BEGIN|END) PKCS7-----/g, "").replace(/\s+/g, "");
+  if (!/^[A-Za-z0-9+/_-]+=*$/.test(b64)) return null;
+  try {
+    const certs = new x509.X509Certificates(Buffer.from(b64, "base64"));
+    if (certs.length === 0) return null;
+    return certs.map((c) => new X509Certificate(Buffer.from(c.rawData))).reverse();
   } catch {
     return null;
   }
@@ -338,7 +354,7 @@ export async function register(sb: SandboxContext): Promise<void> {
   function uploadCa(data: string, domain: string): { status: string } {
     if (typeof data !== "string" || data.trim() === "")
       throw new PcmFailure(PCM.INVALID_CERTIFICATE);
-    const certs = parseCertificates(data);
+    const certs = parseCertificates(data) ?? parseP7b(data);
     if (!certs) throw new PcmFailure(PCM.INVALID_CERTIFICATE);
     const d = validateDomain(domain);
     const single = certs.length === 1;

@@ -403,6 +403,23 @@ describe("authorization (§7.3)", () => {
     expect(ok.status).toBe(202);
   });
 
+  it("treats a token the fault injector expires as invalid", async () => {
+    const cb = sub.expect(TOPIC, "s");
+    const set = await fetch(`${sandbox.url}/__sandbox/faults`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ rate: 1, kinds: ["expired-token"], paths: ["/hub"] }),
+    });
+    expect(set.status).toBe(200);
+    try {
+      const r = await subscribeAs(partnerToken, cb);
+      await expectRefused(r, cb);
+      expect(r.form.get("hub.reason")).toBe("Subscriber is not authorized");
+    } finally {
+      await fetch(`${sandbox.url}/__sandbox/faults`, { method: "DELETE" });
+    }
+  });
+
   it("refuses callbacks that are not on this machine without contacting them", async () => {
     for (const cb of ["http://example.org/cb", "http://10.0.0.1:8080/cb", "ftp://127.0.0.1/cb"]) {
       const r = await subscribeAs(partnerToken, cb);

@@ -490,6 +490,8 @@ export function register(sb: SandboxContext): void {
   async function claimsOf(req: SandboxRequest): Promise<TokenClaims | "no-cookie" | null> {
     const token = hubToken(req);
     if (token === undefined) return "no-cookie";
+    // authmanager's validateToken honours the sandbox's expired-token fault like every service.
+    if (sb.faults.expireNextToken()) return null;
     return sb.keycloak.verify(token);
   }
 

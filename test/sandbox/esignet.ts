@@ -70,8 +70,9 @@ export interface EsignetState {
  * not an RSA public key.
  */
 export function canonicalJwk(jwk: Record<string, unknown>): string | null {
+  // jose4j decodes with commons-codec, which takes either alphabet and ignores padding.
   const b64 = (v: unknown): Buffer | null =>
-    typeof v === "string" && /^[A-Za-z0-9_-]+$/.test(v) ? Buffer.from(v, "base64url") : null;
+    typeof v === "string" && /^[A-Za-z0-9+/_-]+=*$/.test(v) ? Buffer.from(v, "base64") : null;
   const n = b64(jwk.n);
   const e = b64(jwk.e);
   if (!n || !e) return null;

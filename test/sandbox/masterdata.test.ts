@@ -617,6 +617,45 @@ describe("registration centres", () => {
     expect(rows.find((r) => r.langCode === "eng")?.name).toBe("CRVS Update Centre v2");
     expect(rows.find((r) => r.langCode === "fra")?.name).toBe("Centre MAJ");
     expect(rows.every((r) => r.workingHours === "9:00:00")).toBe(true);
+    // Non-language fields change on every language row at once.
+    const nonLanguage = {
+      id,
+      centerTypeCode: "MBL",
+      latitude: "34.0300",
+      longitude: "-6.8300",
+      locationCode: "10112",
+      holidayLocationCode: "RSK",
+      workingHours: "7:00:00",
+      perKioskProcessTime: "00:20:00",
+      centerStartTime: "09:00:00",
+      centerEndTime: "16:00:00",
+      zoneCode: "RAB",
+      numberOfKiosks: 3,
+    };
+    const nl = ok(await call("PUT", "/registrationcenters/nonlanguage", admin, nonLanguage));
+    expect(nl).toMatchObject({ id, centerTypeCode: "MBL", numberOfKiosks: 3 });
+    const nlRows = ok(await call("GET", `/registrationcenters/${id}/all`, admin))
+      .registrationCenters as Record<string, unknown>[];
+    expect(nlRows).toHaveLength(2);
+    for (const r of nlRows)
+      expect(r).toMatchObject({
+        centerTypeCode: "MBL",
+        locationCode: "10112",
+        centerEndTime: "16:00:00",
+      });
+    expectError(
+      await call("PUT", "/registrationcenters/nonlanguage", admin, {
+        ...nonLanguage,
+        centerTypeCode: "XYZ",
+      }),
+      "KER-MSD-321",
+    );
+    // An unknown id updates nothing and answers an empty centre, as MOSIP does.
+    const none = ok(
+      await call("PUT", "/registrationcenters/nonlanguage", admin, { ...nonLanguage, id: "77777" }),
+    );
+    expect(none.id).toBeNull();
+    expect(state().centres.some((c) => c.id === "77777")).toBe(false);
     ok(await call("PATCH", `/registrationcenters?isActive=false&id=${id}`, admin));
     const after = ok(await call("GET", `/registrationcenters/${id}/all`, admin))
       .registrationCenters as Record<string, unknown>[];
@@ -1011,6 +1050,15 @@ describe("a caller without a zone mapping (§8.6)", () => {
     );
     expectError(
       await call("PUT", `/registrationcenters/decommission/${id}`, unmapped),
+      "KER-MSD-441",
+    );
+    expectError(
+      await call("PUT", "/registrationcenters/language", unmapped, {
+        id,
+        name: "Centre",
+        addressLine1: "rue",
+        langCode: "fra",
+      }),
       "KER-MSD-441",
     );
     expectError(

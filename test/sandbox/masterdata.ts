@@ -555,7 +555,8 @@ export function register(sb: SandboxContext): void {
   };
 
   /** RegistrationCenterValidator.validateRegCenterCreate / validateRegCenterUpdate. */
-  const centreRules = (req: SandboxRequest, p: Principal, b: Json) => {
+  /** `anyLanguage`: the non-language update looks the type and location up in any language. */
+  const centreRules = (req: SandboxRequest, p: Principal, b: Json, anyLanguage = false) => {
     const errors: { errorCode: string; message: string }[] = [];
     const locationCode = String(b.locationCode);
     const loc = st.seed.locations.find(
@@ -602,14 +603,22 @@ export function register(sb: SandboxContext): void {
       });
     if (errors.length > 0) throw new Reply(kernelErr(errors, req));
     const lang = String(b.langCode);
-    if (
-      !st.seed.centreTypes.some(
-        (t) => t.code === b.centerTypeCode && t.langCode === lang && t.isActive,
+    if (anyLanguage) {
+      // MOSIP throws NO_CENTERTYPE_AVAILABLE with its message template unformatted.
+      if (!st.seed.centreTypes.some((t) => t.code === b.centerTypeCode))
+        throw fail(req, "KER-MSD-321", "No Registration Center type found for value %s");
+      if (!st.seed.locations.some((l) => l.code === locationCode))
+        throw fail(req, "KER-MSD-060", "Invalid Location Code");
+    } else {
+      if (
+        !st.seed.centreTypes.some(
+          (t) => t.code === b.centerTypeCode && t.langCode === lang && t.isActive,
+        )
       )
-    )
-      throw fail(req, "KER-MSD-060", "Invalid centerTypeCode");
-    if (!st.seed.locations.some((l) => l.code === locationCode && l.langCode === lang))
-      throw fail(req, "KER-MSD-060", "Invalid Location Code");
+        throw fail(req, "KER-MSD-060", "Invalid centerTypeCode");
+      if (!st.seed.locations.some((l) => l.code === locationCode && l.langCode === lang))
+        throw fail(req, "KER-MSD-060", "Invalid Location Code");
+    }
     if (b.zoneCode !== undefined && !zoneExists(String(b.zoneCode)))
       throw fail(req, "KER-MSD-340", `Zone ${String(b.zoneCode)} doesn't exist`);
     const wnw = b.workingNonWorkingDays;
@@ -696,6 +705,41 @@ export function register(sb: SandboxContext): void {
     exceptionalHolidayPutPostDto: st.exceptionalHolidays.get(c.id) ?? [],
   });
 
+  /** A `new RegistrationCenterExtnDto()` as Jackson writes it: every field null. */
+  const emptyCentre = () => ({
+    id: null,
+    name: null,
+    centerTypeCode: null,
+    addressLine1: null,
+    addressLine2: null,
+    addressLine3: null,
+    latitude: null,
+    longitude: null,
+    locationCode: null,
+    holidayLocationCode: null,
+    contactPhone: null,
+    workingHours: null,
+    langCode: null,
+    numberOfKiosks: null,
+    perKioskProcessTime: null,
+    centerStartTime: null,
+    centerEndTime: null,
+    timeZone: null,
+    contactPerson: null,
+    lunchStartTime: null,
+    lunchEndTime: null,
+    zoneCode: null,
+    workingNonWorkingDays: null,
+    exceptionalHolidayPutPostDto: null,
+    isActive: null,
+    createdBy: null,
+    createdDateTime: null,
+    updatedBy: null,
+    updatedDateTime: null,
+    isDeleted: null,
+    deletedDateTime: null,
+  });
+
   /** The read-back shape of `GET /registrationcenters/{id}/{lang}` (no base metadata). */
   const centreGet = (c: CentreRow) => ({
     id: c.id,
@@ -769,6 +813,19 @@ export function register(sb: SandboxContext): void {
       throw fail(req, "KER-MSD-382", "Received language code all is not a configured language");
     const rows = centreRows(String(b.id));
     if (rows.length === 0) throw fail(req, "KER-MSD-215", "Registration Center not found");
+    // The caller's zone must cover the centre's (an unmapped caller cannot add languages).
+    if (!callerSubZones(p).includes(rows[0].zoneCode))
+      throw fail(
+        req,
+        "KER-MSD-441",
+        "Admin not authorized to access this Registration Center for this Zone",
+      );
+    if (
+      !st.seed.centreTypes.some(
+        (t) => t.code === rows[0].centerTypeCode && t.langCode === b.langCode,
+      )
+    )
+      throw fail(req, "KER-MSD-321", "No Registration Center type found for value %s");
     let row = rows.find((x) => x.langCode === b.langCode);
     if (row) {
       row.name = String(b.name);
@@ -811,9 +868,10 @@ export function register(sb: SandboxContext): void {
     c.time("lunchStartTime").time("lunchEndTime");
     c.notNull("zoneCode").str("zoneCode", 1, 36);
     c.throwIfAny(req);
+    centreRules(req, p, { ...b, langCode: defaultLang() }, true);
     const rows = centreRows(String(b.id));
-    if (rows.length === 0) throw fail(req, "KER-MSD-215", "Registration Center not found");
-    centreRules(req, p, { ...b, langCode: defaultLang() });
+    // An unknown id updates no row: MOSIP answers an empty RegistrationCenterExtnDto, no error.
+    if (rows.length === 0) return kernelOk(emptyCentre(), req);
     for (const row of rows) {
       const next = centreFromBody({ ...row, ...b, langCode: row.langCode });
       for (const k of NON_LANGUAGE) (row as unknown as Json)[k] = next[k];
@@ -833,7 +891,7 @@ export function register(sb: SandboxContext): void {
     if (!row) {
       // MOSIP returns an empty RegistrationCenterExtnDto when the (id, langCode) row is missing
       // (contract §8.2: no not-found error in this path).
-      return kernelOk({ id: null, name: null, langCode: null, isActive: null }, req);
+      return kernelOk(emptyCentre(), req);
     }
     const next = centreFromBody(b);
     Object.assign(row, {

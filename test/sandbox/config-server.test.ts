@@ -276,3 +276,73 @@ describe("config repository over git smart HTTP", () => {
     );
   });
 });
+
+describe("config server overrides and concurrent pushes", () => {
+  it("applies SPRING_CLOUD_CONFIG_SERVER_OVERRIDES-style overrides to every application", async () => {
+    const cfg = sandbox.context.config;
+    const set = await fetch(`${sandbox.url}/__sandbox/config/overrides`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        "auth.server.admin.allowed.audience.kernel.override": "mosip-admin-client,crvs-client",
+      }),
+    });
+    expect(set.status).toBe(200);
+    try {
+      // The kernel file's override hook picks it up...
+      expect(
+        await cfg.getProperty("kernel-default.properties", "auth.server.admin.allowed.audience"),
+      ).toBe("mosip-admin-client,crvs-client");
+      // ...packet manager's literal list does not have the hook.
+      expect(
+        await cfg.getProperty(
+          "packet-manager-default.properties",
+          "auth.server.admin.allowed.audience",
+        ),
+      ).not.toContain("crvs-client");
+      const env = (await (
+        await fetch(`${seed.serverUrl}/kernel/default/${seed.label}`)
+      ).json()) as {
+        propertySources: Array<{ name: string; source: Record<string, string> }>;
+      };
+      expect(env.propertySources[0]).toEqual({
+        name: "overrides",
+        source: {
+          "auth.server.admin.allowed.audience.kernel.override": "mosip-admin-client,crvs-client",
+        },
+      });
+      expect(env.propertySources[1].name).toBe(`${seed.repoUrl}/kernel-default.properties`);
+    } finally {
+      await fetch(`${sandbox.url}/__sandbox/config/overrides`, { method: "DELETE" });
+    }
+    expect(
+      await cfg.getProperty("kernel-default.properties", "auth.server.admin.allowed.audience"),
+    ).toContain("opencrvs-partner");
+  });
+
+  it("rejects non-fast-forward and forced pushes to the deployed label", async () => {
+    const a = await cloneRepo();
+    const b = await cloneRepo();
+    await commitAndPush(a, "README.md", (s) => `${s}\nfirst writer\n`, "first writer");
+    await writeFile(path.join(b, "README.md"), "second writer\n");
+    await git.add({ fs, dir: b, filepath: "README.md" });
+    await git.commit({
+      fs,
+      dir: b,
+      message: "second writer",
+      author: { name: "Stack test", email: "stack@example.invalid" },
+    });
+    const push = (force: boolean) =>
+      git.push({ fs, http, dir: b, remote: "origin", ref: seed.label, onAuth: auth, force });
+    await expect(push(false)).rejects.toMatchObject({
+      code: "PushRejectedError",
+      data: { reason: "not-fast-forward" },
+    });
+    // The deployed label is protected: the server itself refuses a forced rewrite.
+    await expect(push(true)).rejects.toMatchObject({ code: "GitPushError" });
+    const raw = await fetch(`${seed.serverUrl}/*/default/${seed.label}/README.md`);
+    const content = await raw.text();
+    expect(content).toContain("first writer");
+    expect(content).not.toContain("second writer");
+  });
+});

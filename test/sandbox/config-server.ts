@@ -159,6 +159,8 @@ async function createRepository(root: string, label: string): Promise<string[]> 
   // Pushes over HTTP are authenticated by the sandbox, so receive-pack may run.
   await gitCmd(["config", "http.receivepack", "true"], bare);
   await gitCmd(["config", "receive.denyDeletes", "true"], bare);
+  // The deployed label is a protected branch: history is never rewritten under running services.
+  await gitCmd(["config", "receive.denyNonFastForwards", "true"], bare);
   await rm(work, { recursive: true, force: true });
   return ["README.md", ...files];
 }
@@ -189,7 +191,17 @@ export async function register(sb: SandboxContext): Promise<void> {
   const execPath = (await run("git", ["--exec-path"])).stdout.trim();
   const httpBackend = path.join(execPath, "git-http-backend");
 
-  const state = { label, pushes: 0, gitRequests: 0, lastCommit: "" };
+  const state = {
+    label,
+    pushes: 0,
+    gitRequests: 0,
+    lastCommit: "",
+    /**
+     * `spring.cloud.config.server.overrides` (MOSIP sets them as SPRING_CLOUD_CONFIG_SERVER_OVERRIDES_*
+     * on the config-server pod): served to every application with the highest precedence.
+     */
+    overrides: {} as Record<string, string>,
+  };
   sb.state.configServer = state;
 
   const repoUrl = () => `${sb.baseUrl}/git/${CONFIG_REPO_NAME}`;
@@ -307,18 +319,42 @@ export async function register(sb: SandboxContext): Promise<void> {
     async getProperty(file: string, key: string): Promise<string | undefined> {
       const commit = await currentCommit();
       const own = await propertiesAt(commit, file);
-      if (!own || !(key in own)) return undefined;
+      const overrides = state.overrides;
+      if (!(key in overrides) && (!own || !(key in own))) return undefined;
       const { application, profile } = splitConfigFileName(file);
       const sources = await propertySources(commit, application, profile ?? "default");
-      // The file itself first, then what the service would also see (application-<profile>).
+      // Overrides first, then the file itself, then what the service would also see
+      // (application-<profile>).
       const lookup = (k: string): string | undefined => {
-        if (k in own) return own[k];
+        if (k in overrides) return overrides[k];
+        if (own && k in own) return own[k];
         for (const s of sources) if (k in s.source) return s.source[k];
         return undefined;
       };
-      return resolvePlaceholders(own[key], lookup);
+      return resolvePlaceholders(lookup(key) as string, lookup);
     },
   };
+
+  // Control endpoints for the overrides (the real ones need a config-server restart; here they
+  // apply to the next request).
+  sb.router.add("GET", "/__sandbox/config/overrides", () => ({
+    status: 200,
+    body: state.overrides,
+  }));
+  sb.router.add("PUT", "/__sandbox/config/overrides", (req) => {
+    const body = req.json();
+    if (!body || typeof body !== "object" || Array.isArray(body)) {
+      return { status: 400, body: { error: "expected a JSON object of property -> value" } };
+    }
+    state.overrides = Object.fromEntries(
+      Object.entries(body as Record<string, unknown>).map(([k, v]) => [k, String(v)]),
+    );
+    return { status: 200, body: state.overrides };
+  });
+  sb.router.add("DELETE", "/__sandbox/config/overrides", () => {
+    state.overrides = {};
+    return { status: 204 };
+  });
 
   // --- Spring Cloud Config server HTTP API ----------------------------------------------------
 
@@ -342,7 +378,12 @@ export async function register(sb: SandboxContext): Promise<void> {
         label: lbl,
         version: commit,
         state: null,
-        propertySources: sources.map((s) => ({ name: `${repoUrl()}/${s.file}`, source: s.source })),
+        propertySources: [
+          ...(Object.keys(state.overrides).length > 0
+            ? [{ name: "overrides", source: { ...state.overrides } }]
+            : []),
+          ...sources.map((s) => ({ name: `${repoUrl()}/${s.file}`, source: s.source })),
+        ],
       },
     };
   }
@@ -368,6 +409,7 @@ export async function register(sb: SandboxContext): Promise<void> {
       profile,
     );
     const lookup = (k: string): string | undefined => {
+      if (k in state.overrides) return state.overrides[k];
       for (const s of sources) if (k in s.source) return s.source[k];
       return undefined;
     };

@@ -492,6 +492,14 @@ describe("admin REST API (driven by @keycloak/keycloak-admin-client)", () => {
     });
     expect((await login()).status).toBe(200);
 
+    // The credential list terraform reads, and the mapping summary.
+    const creds = await kc.users.getCredentials({ id });
+    expect(creds.map((c) => c.type)).toEqual(["password"]);
+    const mappings = await kc.users.listRoleMappings({ id });
+    expect(mappings.realmMappings?.map((x) => x.name)).toEqual(
+      expect.arrayContaining(["PARTNER_ADMIN", "AUTH_PARTNER", "default-roles-mosip"]),
+    );
+
     // Disabled, then deleted.
     await kc.users.update({ id }, { enabled: false });
     const disabled = await login();

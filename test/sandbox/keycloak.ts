@@ -1747,6 +1747,32 @@ export function registerAdminRoutes(sb: SandboxContext, k: KeycloakInternals): v
     return noContent();
   });
 
+  // What terraform-provider-keycloak reads around a user (no federation or groups in the sandbox).
+  admin("GET", `${A}/users/:id/federated-identity`, (req, realm) => {
+    getUser(realm, req.params.id);
+    return ok([]);
+  });
+  admin("GET", `${A}/users/:id/groups`, (req, realm) => {
+    getUser(realm, req.params.id);
+    return ok([]);
+  });
+  admin("GET", `${A}/users/:id/credentials`, (req, realm) => {
+    const u = getUser(realm, req.params.id);
+    return ok(
+      u.credential
+        ? [{ id: u.credential.id, type: "password", createdDate: u.credential.createdDate }]
+        : [],
+    );
+  });
+  admin("DELETE", `${A}/users/:id/credentials/:credentialId`, (req, realm) => {
+    const u = getUser(realm, req.params.id);
+    if (!u.credential || u.credential.id !== req.params.credentialId) {
+      throw notFound("Credential not found");
+    }
+    u.credential = undefined;
+    return noContent();
+  });
+
   admin("GET", `${A}/users/:id/role-mappings`, (req, realm) => {
     const u = getUser(realm, req.params.id);
     const roles = [...u.roles].map((id) => realm.roles.get(id)).filter((x): x is KcRole => !!x);

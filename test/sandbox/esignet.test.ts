@@ -347,6 +347,28 @@ describe("authorization", () => {
     expect(clients().has(req.clientId as string)).toBe(false);
   });
 
+  it("answers 401 when the fault injector expires the token", async () => {
+    const set = await fetch(`${sandbox.url}/__sandbox/faults`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        rate: 1,
+        kinds: ["expired-token"],
+        paths: ["/v1/esignet/client-mgmt"],
+      }),
+    });
+    expect(set.status).toBe(200);
+    try {
+      const req = createRequest();
+      const a = await create(req);
+      expect(a.status).toBe(401);
+      expect(clients().has(req.clientId as string)).toBe(false);
+    } finally {
+      await fetch(`${sandbox.url}/__sandbox/faults`, { method: "DELETE" });
+    }
+    expect((await create(createRequest())).status).toBe(200);
+  });
+
   it("needs add_oidc_client to create and update_oidc_client to update (403 FORBIDDEN)", async () => {
     const req = createRequest();
     const resident = await create(req, residentToken);

@@ -1,7 +1,8 @@
 // The sandbox's PMS partner manager driven over HTTP the way the partner onboarder drives MOSIP
 // (contract §11.1 / §11.2), plus OIDC clients (§5.8) and the error paths of §5.
-import { generateKeyPairSync } from "node:crypto";
+import { createHash, generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { canonicalJwk, oidcClientId } from "./pms-oidc";
 import { startSandbox, type Sandbox } from "./server";
 import { makeCa, makeLeaf, type CertAndKey } from "./testing-certs";
 import {
@@ -1098,6 +1099,22 @@ describe("OIDC client via PMS (§5.8)", () => {
       { errorCode: "PMS_IDP_005", message: "Partner has no Authentication Context Refrences" },
     ]);
 
+    // eSignet's own verdicts come back as PMS errors with eSignet's code, and nothing is stored.
+    const implicitJwk = rsaJwk("l");
+    const implicit = await post({
+      ...clientBody(implicitJwk, p.policyId, p.partnerId),
+      grantTypes: ["implicit"],
+    });
+    expect(implicit.body.response).toBeNull();
+    expect(codes(implicit)).toEqual(["invalid_grant_type"]);
+    const notStored = await call(
+      sandbox,
+      admin,
+      "GET",
+      `${PT}/oidc/client/${(await expectedClientId(implicitJwk)).id}`,
+    );
+    expect(codes(notStored)).toEqual(["PMS_IDP_004"]);
+
     const badUri = await post({
       ...clientBody(rsaJwk("i"), p.policyId, p.partnerId),
       logoUri: "not a url",
@@ -1169,5 +1186,29 @@ describe("MISP license key (§5.7)", () => {
       providerId: "no-such-misp",
     });
     expect(codes(unknown)).toEqual(["PMS_MSP_005"]);
+  });
+});
+
+describe("canonical JWK (what PMS hashes into the client id)", () => {
+  it("orders members like jose4j, drops private members, escapes / and strips leading zeros", () => {
+    const n = Buffer.from([0x00, 0x00, 0xc3, 0x5a, 0x01]).toString("base64url");
+    const jwk = {
+      "x-note": "a/b",
+      e: "AQAB",
+      n,
+      d: "private-exponent",
+      key_ops: ["verify"],
+      alg: "RS256",
+      use: "sig",
+      kid: "k/1",
+      kty: "RSA",
+    };
+    const text = canonicalJwk(jwk);
+    expect(text).toBe(
+      `{"kty":"RSA","kid":"k\\/1","use":"sig","key_ops":["verify"],"alg":"RS256","n":"w1oB","e":"AQAB","x-note":"a\\/b"}`,
+    );
+    expect(oidcClientId(jwk)).toBe(createHash("sha256").update(text).digest("base64url"));
+    expect(oidcClientId(jwk)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(() => canonicalJwk({ kty: "EC", x: "a", y: "b" })).toThrow();
   });
 });

@@ -7,7 +7,9 @@ import { X509Certificate, createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { isAbsolute, resolve as resolvePath } from "node:path";
-import * as pulumi from "@pulumi/pulumi";
+// Types only at module load: scripts/check-config.ts uses this module without the Pulumi runtime,
+// and @pulumi/pulumi is loaded by loadConfig when a Pulumi program calls it.
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 
 /** Pulumi project name; every stack config key is `mosip-crvs:<key>`. */
@@ -1530,10 +1532,12 @@ export type LoadedStackConfig = StackConfig & { secrets: StackSecrets };
  * StackConfigError listing every problem before anything talks to MOSIP.
  */
 export function loadConfig(
-  cfg: pulumi.Config = new pulumi.Config(PROJECT),
+  cfg?: pulumi.Config,
   env: Record<string, string | undefined> = process.env,
   baseDir: string = process.cwd(),
 ): LoadedStackConfig {
+  const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+  cfg ??= new pulumi.Config(PROJECT);
   const values: Record<string, unknown> = {};
   const prefix = `${PROJECT}:`;
   // Every key set in this namespace, so that typos are reported rather than ignored.

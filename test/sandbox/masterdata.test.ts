@@ -798,6 +798,18 @@ describe("machines", () => {
     expect(got.signPublicKey).not.toBe("");
 
     const other = ok(await call("POST", "/machines", admin, machineBody({ name: "crvs-other" })));
+    // MOSIP's update only refuses a name already carried by more than one machine: renaming onto
+    // one other machine's name passes (two machines then share it), a third one is refused.
+    const twin = ok(await call("POST", "/machines", admin, machineBody({ name: "crvs-twin" })));
+    ok(
+      await call("PUT", "/machines", admin, {
+        ...machineBody({ name: "crvs-other" }),
+        id: twin.id,
+        publicKey: undefined,
+        signPublicKey: undefined,
+      }),
+    );
+    expect([...state().machines.values()].filter((x) => x.name === "crvs-other")).toHaveLength(2);
     expectError(
       await call("PUT", "/machines", admin, { ...machineBody({ name: "crvs-other" }), id }),
       "KER-MSD-413",
@@ -1207,6 +1219,12 @@ describe("ID schema", () => {
     expect(json.properties.identity.required).toContain("fullName");
     expect(typeof r.idVersion).toBe("number");
     expect(sandbox.context.masterdata.latestIdSchema()).toEqual(r);
+    // schemaVersion=0 (the default) is the latest; an unknown version is not found.
+    expect(ok(await call("GET", "/idschema/latest?schemaVersion=0", admin)).id).toBe(r.id);
+    expect(
+      ok(await call("GET", `/idschema/latest?schemaVersion=${String(r.idVersion)}`, admin)).id,
+    ).toBe(r.id);
+    expectError(await call("GET", "/idschema/latest?schemaVersion=9.9", admin), "KER-SCH-007");
   });
 
   it("serves a swapped schema, in process and over HTTP", async () => {

@@ -1239,10 +1239,15 @@ export function register(sb: SandboxContext): void {
     machineChecks(b, true).throwIfAny(req);
     const zoneCode = String(b.zoneCode);
     machineZoneRule(req, p, zoneCode);
+    machineCentreRule(req, zoneCode, str(b.regCenterId));
+    // Contract §8.3: KER-MSD-030. (The 1.2.0.1 code indexes an empty list here, which would be an
+    // HTTP 500; UNCONFIRMED at runtime, the contract's answer is kept.)
     const m = liveMachine(String(b.id));
     if (!m) throw fail(req, "KER-MSD-030", "Machine not Found");
-    machineCentreRule(req, zoneCode, str(b.regCenterId));
-    if ([...st.machines.values()].some((x) => x.id !== m.id && x.name === b.name))
+    // MOSIP's updateMachine only refuses a name that more than one machine already carries
+    // (`findByMachineName(...).size() > 1`): renaming onto one other machine's name passes and
+    // leaves two machines with that name. Clients must check names themselves before a PUT.
+    if ([...st.machines.values()].filter((x) => x.name === b.name).length > 1)
       throw fail(req, "KER-MSD-413", "Entry already found for the provided machine name");
     const keys = machineKeys(req, b, m.id);
     if (!machineSpecKnown(String(b.machineSpecId)))
@@ -1674,7 +1679,8 @@ export function register(sb: SandboxContext): void {
     await auth(req, ROLES.idSchema);
     if (!st.idSchema) throw fail(req, "KER-SCH-008", "No published Identity schema");
     const v = req.query.get("schemaVersion");
-    if (v && Number(v) !== st.idSchema.idVersion)
+    // schemaVersion <= 0 (the default) means the latest; another version must exist.
+    if (v !== null && Number(v) > 0 && Number(v) !== st.idSchema.idVersion)
       throw fail(req, "KER-SCH-007", "Identity schema not found");
     return kernelOk(st.idSchema, req);
   });

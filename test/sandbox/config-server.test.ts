@@ -345,4 +345,21 @@ describe("config server overrides and concurrent pushes", () => {
     expect(content).toContain("first writer");
     expect(content).not.toContain("second writer");
   });
+
+  it("serves a pushed tag as a label, as Spring resolves branches, tags and commit ids", async () => {
+    const dir = await cloneRepo();
+    await git.annotatedTag({
+      fs,
+      dir,
+      ref: "config-snapshot-1",
+      message: "snapshot",
+      tagger: { name: "Stack test", email: "stack@example.invalid" },
+    });
+    await git.push({ fs, http, dir, remote: "origin", ref: "config-snapshot-1", onAuth: auth });
+    const res = await fetch(`${seed.serverUrl}/packet-manager/default/config-snapshot-1`);
+    expect(res.status).toBe(200);
+    const env = (await res.json()) as { version: string; label: string };
+    expect(env.label).toBe("config-snapshot-1");
+    expect(env.version).toBe(await git.resolveRef({ fs, dir, ref: "HEAD" }));
+  });
 });

@@ -224,18 +224,20 @@ export async function register(sb: SandboxContext): Promise<void> {
   async function resolveLabel(l: string): Promise<string | undefined> {
     const name = l.replace(/\(_\)/g, "/");
     if (name.startsWith("-") || name.includes("..")) return undefined;
-    for (const ref of [`refs/heads/${name}`, `refs/tags/${name}`]) {
-      try {
-        const oid = await git.resolveRef({ fs, gitdir, ref: ref });
-        // Peel annotated tags.
-        const { oid: commit } = await git.readCommit({ fs, gitdir, oid }).catch(async () => {
-          const tag = await git.readTag({ fs, gitdir, oid });
-          return { oid: tag.tag.object };
-        });
-        return commit;
-      } catch {
-        // try the next form
-      }
+    try {
+      // Branches point at commits; this is the hot path (every audience check reads it).
+      return await git.resolveRef({ fs, gitdir, ref: `refs/heads/${name}` });
+    } catch {
+      // not a branch
+    }
+    try {
+      const oid = await git.resolveRef({ fs, gitdir, ref: `refs/tags/${name}` });
+      // Peel annotated tags.
+      const obj = await git.readObject({ fs, gitdir, oid });
+      if (obj.type === "tag") return (await git.readTag({ fs, gitdir, oid })).tag.object;
+      return oid;
+    } catch {
+      // not a tag
     }
     if (/^[0-9a-f]{7,40}$/i.test(name)) {
       try {

@@ -142,10 +142,22 @@ const num = (v: unknown): number | undefined =>
   typeof v === "number" ? v : typeof v === "string" && v !== "" ? Number(v) : undefined;
 
 /**
- * Reads the connection from stack config (keys under CONFIG_NAMESPACE, written fully qualified:
- * the host's Config resolves bare keys against PULUMI_NODEJS_PROJECT, which the engine does not set
- * for provider plugins) with environment fallbacks. Returns the names of missing settings instead
- * of throwing, so check/diff (which need no MOSIP) work without credentials, e.g. in a preview.
+ * Reads the connection from the stack config that components/config.ts validates (same keys, same
+ * defaults; test/mosip/dynamic.test.ts holds the two together), without importing it: the zod
+ * config schema would be copied into every serialized provider.
+ *
+ * - `mosip-crvs:mosip`: apiBaseUrl, clientId (default mosip-deployment-client), appId (default
+ *   admin), requestTimeoutSeconds (default 30), maxRetries (default 3).
+ * - `mosip-crvs:keycloak`: url, realm (default mosip) - only eSignet calls need it.
+ * - `mosip-crvs:tls`: caBundle, or caBundleFile (relative to the project directory, which is the
+ *   provider host's working directory); plain http to a host listed in insecureHttpHosts, or to any
+ *   host when `mosip-crvs:environment` is development and allowInsecureHttp is true.
+ * - the client secret: secret `mosip-crvs:mosipClientSecret`, else env MOSIP_CLIENT_SECRET (stack
+ *   config wins, as in config.ts). The environment variant lets a secret rotate before a destroy.
+ *
+ * Keys are written fully qualified: the host's Config resolves bare keys against
+ * PULUMI_NODEJS_PROJECT, which the engine does not set for provider plugins. Returns the missing
+ * settings instead of throwing, so check and diff (which need no MOSIP) work without credentials.
  */
 export function readConnection(
   config: ConfigSource,
@@ -155,38 +167,53 @@ export function readConnection(
   const mosip = parseObject(config.get(`${ns}:mosip`));
   const keycloak = parseObject(config.get(`${ns}:keycloak`));
   const tls = parseObject(config.get(`${ns}:tls`));
-  const apiBaseUrl = str(mosip.apiBaseUrl) ?? str(env.MOSIP_API_BASE_URL);
-  const clientId = str(mosip.clientId) ?? str(env.MOSIP_CLIENT_ID);
-  const appId = str(mosip.appId) ?? str(env.MOSIP_APP_ID) ?? "partner";
-  const secretKey =
-    str(config.get(`${ns}:mosipClientSecret`)) ??
-    str(mosip.secretKey) ??
-    str(env.MOSIP_CLIENT_SECRET);
+  const development = str(config.get(`${ns}:environment`)) === "development";
+  const apiBaseUrl = str(mosip.apiBaseUrl);
+  const secretKey = str(config.get(`${ns}:mosipClientSecret`)) ?? str(env.MOSIP_CLIENT_SECRET);
   const missing: string[] = [];
-  if (!apiBaseUrl) missing.push(`${ns}:mosip.apiBaseUrl (or env MOSIP_API_BASE_URL)`);
-  if (!clientId) missing.push(`${ns}:mosip.clientId (or env MOSIP_CLIENT_ID)`);
+  if (!apiBaseUrl) missing.push(`${ns}:mosip.apiBaseUrl`);
   if (!secretKey)
     missing.push(
-      `secret ${ns}:mosipClientSecret (pulumi config set --secret) or env MOSIP_CLIENT_SECRET`,
+      `the secret ${ns}:mosipClientSecret (pulumi config set --secret) or env MOSIP_CLIENT_SECRET`,
     );
-  if (!apiBaseUrl || !clientId || !secretKey) return { missing };
-  const kcUrl = str(keycloak.url) ?? str(keycloak.baseUrl);
+  let caBundle = str(tls.caBundle);
+  const caFile = str(tls.caBundleFile);
+  if (!caBundle && caFile) {
+    try {
+      const fs = require("node:fs") as typeof import("node:fs");
+      const path = require("node:path") as typeof import("node:path");
+      caBundle = fs.readFileSync(path.resolve(process.cwd(), caFile), "utf8");
+    } catch {
+      missing.push(`${ns}:tls.caBundleFile (cannot read ${caFile} from ${process.cwd()})`);
+    }
+  }
+  if (!apiBaseUrl || !secretKey || missing.length > 0) return { missing };
+  let host = "";
+  try {
+    host = new URL(apiBaseUrl).hostname.toLowerCase();
+  } catch {
+    // the client reports a bad URL with its own message
+  }
+  const insecureHosts = Array.isArray(tls.insecureHttpHosts)
+    ? tls.insecureHttpHosts.map((h) => String(h).toLowerCase())
+    : [];
+  const kcUrl = str(keycloak.url);
+  const timeout = num(mosip.requestTimeoutSeconds) ?? 30;
   return {
     missing,
     connection: {
       apiBaseUrl,
-      clientId,
-      appId,
+      clientId: str(mosip.clientId) ?? "mosip-deployment-client",
+      appId: str(mosip.appId) ?? "admin",
       secretKey,
       keycloak: kcUrl ? { url: kcUrl, realm: str(keycloak.realm) ?? "mosip" } : undefined,
-      caBundle: str(tls.caBundle) ?? str(mosip.caBundle),
+      caBundle,
       allowInsecureHttp:
-        mosip.allowInsecureHttp === true ||
-        tls.allowInsecureHttp === true ||
-        env.MOSIP_ALLOW_INSECURE_HTTP === "true",
-      timeoutMs: num(mosip.timeoutMs) ?? num(env.MOSIP_TIMEOUT_MS),
-      retries: num(mosip.retries) ?? num(env.MOSIP_RETRIES),
-      retryDelayMs: num(mosip.retryDelayMs),
+        (development && tls.allowInsecureHttp === true) || insecureHosts.includes(host),
+      timeoutMs: timeout * 1000,
+      retries: num(mosip.maxRetries) ?? 3,
+      // Not stack config: an operational knob (and what keeps the fault tests fast).
+      retryDelayMs: num(env.MOSIP_RETRY_DELAY_MS),
     },
   };
 }
@@ -488,6 +515,19 @@ function shortReason(e: unknown): string {
   return m.length > 160 ? `${m.slice(0, 160)}...` : m;
 }
 
+/**
+ * The resource options of a MOSIP resource: its secret outputs are `additionalSecretOutputs`
+ * (returning `pulumi.secret()` from a dynamic provider's create fails, pulumi/pulumi#3012).
+ */
+export function resourceOptions(
+  secretOutputs: string[],
+  opts?: pulumi.CustomResourceOptions,
+): pulumi.CustomResourceOptions {
+  return secretOutputs.length > 0
+    ? pulumi.mergeOptions(opts, { additionalSecretOutputs: secretOutputs })
+    : (opts ?? {});
+}
+
 /** Base class of MOSIP resources: type token, revision input, secret outputs. */
 export abstract class MosipResource extends pulumi.dynamic.Resource {
   /** Provider revision the object was last written with (see BASE_REVISION). */
@@ -503,12 +543,11 @@ export abstract class MosipResource extends pulumi.dynamic.Resource {
   ) {
     const props: Record<string, unknown> = Object.fromEntries(outputs.map((o) => [o, undefined]));
     Object.assign(props, inputs, { revision: `${BASE_REVISION}.${spec.revision}` });
-    const secrets = spec.secretOutputs ?? [];
     super(
       provider,
       name,
       props,
-      secrets.length ? pulumi.mergeOptions(opts, { additionalSecretOutputs: secrets }) : opts,
+      resourceOptions(spec.secretOutputs ?? [], opts),
       "mosip",
       spec.type,
     );

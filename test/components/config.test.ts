@@ -543,6 +543,14 @@ const RULES: Array<[string, () => Values, (v: Values) => void, string[]]> = [
     ],
   ],
   [
+    "an ordinary key stored as a secret",
+    dev,
+    (v) => (v.websub.hubUrl = { secure: "v1:AAAA:BBBB" }),
+    [
+      "mosip-crvs:websub.hubUrl: is stored as a secret but is not a credential (set it in plain text: pulumi config set --path 'mosip-crvs:websub.hubUrl' <value>)",
+    ],
+  ],
+  [
     "no CRVS system",
     dev,
     (v) => (v.crvsSystems = []),

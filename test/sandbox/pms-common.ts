@@ -1,7 +1,7 @@
 // What the sandbox's two PMS services (policy manager and partner manager) share: the state they
 // both read (one PMS database in MOSIP), the seed a fresh MOSIP 1.2.0.1 has, bean validation in
 // MOSIP's wording, the search DTO handling, id generation and config look-ups.
-import { randomInt } from "node:crypto";
+import { randomInt, randomUUID } from "node:crypto";
 import { kernelErr, mosipTime, Reply, type SandboxRequest } from "./http";
 import type { SandboxContext } from "./types";
 
@@ -362,13 +362,30 @@ export function requestObject(req: SandboxRequest, member = "request"): Body {
   return r as Body;
 }
 
+/**
+ * Publishes a PMS event the way PMS's WebSub publisher does: an `EventModel`
+ * `{publisher, topic, publishedOn, event: {id, transactionId, type, timestamp, data}}`.
+ * UNCONFIRMED: the publisher name and type namespace strings.
+ */
 export async function publishEvent(
   sb: SandboxContext,
   topic: string,
-  data: unknown,
+  data: Record<string, unknown>,
 ): Promise<void> {
+  const at = now();
   try {
-    await sb.websub.publish(topic, { data, timestamp: now() });
+    await sb.websub.publish(topic, {
+      publisher: "PARTNER_MANAGEMENT_SERVICE",
+      topic,
+      publishedOn: at,
+      event: {
+        id: randomUUID(),
+        transactionId: randomUUID(),
+        type: { namespace: "mosip", name: "mosip" },
+        timestamp: at,
+        data,
+      },
+    });
   } catch {
     // MOSIP logs and carries on when the hub is unavailable; the business call still succeeds.
   }

@@ -38,6 +38,12 @@ let seq = 0;
 /** Lower-case ids: Keycloak lower-cases usernames, and the partner id is the username. */
 const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${++seq}`;
 
+/** Topics the hub saw published (the sandbox hub's own record). */
+function publishedTopics(): string[] {
+  const ws = sandbox.context.state.websub as { published: Array<{ topic: string }> };
+  return ws.published.map((p) => p.topic);
+}
+
 function ok(a: Answer): Obj {
   expect(a.body.errors, JSON.stringify(a.body.errors)).toEqual([]);
   return res(a);
@@ -411,6 +417,11 @@ describe("credential partner (§11.1 with approval)", () => {
       await call(sandbox, admin, "PATCH", `${PT}/partners/${partnerId}`, { status: "Active" }),
     );
     expect(on.message).toBe("Partner activated successfully");
+
+    // PMS told the hub about the policy, the certificates and the partner.
+    expect(publishedTopics()).toEqual(
+      expect.arrayContaining(["POLICY_UPDATED", "CA_CERTIFICATE_UPLOADED", "PARTNER_UPDATED"]),
+    );
   });
 
   it("keeps requests on unpublished policies and foreign groups out", async () => {
@@ -855,6 +866,7 @@ describe("auth partner (§11.2) and API keys", () => {
       { label: "zz", status: "Active" },
     );
     expect(codes(noLabel)).toEqual(["PMS_PRT_111"]);
+    expect(publishedTopics()).toContain("APIKEY_APPROVED");
   });
 });
 
@@ -935,6 +947,7 @@ describe("OIDC client via PMS (§5.8)", () => {
     const expected = await expectedClientId(jwk);
     expect(created).toEqual({ clientId: expected.id, status: "ACTIVE" });
     expect(expected.id).toHaveLength(43);
+    expect(publishedTopics()).toContain("OIDC_CLIENT_CREATED");
 
     const got = ok(await call(sandbox, admin, "GET", `${PT}/oidc/client/${expected.id}`));
     expect(got).toMatchObject({

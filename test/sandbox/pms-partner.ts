@@ -186,6 +186,16 @@ function selfRule(req: SandboxRequest, who: Principal, partnerId: string): void 
   }
 }
 
+/** The `partnerData` member of PMS's websub events (what IDA caches). */
+function partnerData(p: PartnerRow): Record<string, unknown> {
+  return {
+    partnerId: p.id,
+    partnerName: p.name,
+    certificateData: p.signedCertificate,
+    partnerStatus: p.isActive ? "Active" : "De-Active",
+  };
+}
+
 function partnerStatus(p: PartnerRow): string {
   return p.isActive ? "active" : "De-active";
 }
@@ -419,7 +429,10 @@ export function register(sb: SandboxContext): void {
     const partnerDomain = v.text("partnerDomain");
     const out = sb.keymanager.uploadCaCertificate(certificateData, partnerDomain);
     if ("errorCode" in out) throw fail(req, out.errorCode, out.message);
-    await publishEvent(sb, "CA_CERTIFICATE_UPLOADED", { partnerDomain });
+    await publishEvent(sb, "CA_CERTIFICATE_UPLOADED", {
+      certificateData,
+      partnerDomain: partnerDomain.toUpperCase(),
+    });
     return kernelOk({ status: out.status, timestamp: now() }, req);
   });
 
@@ -449,7 +462,7 @@ export function register(sb: SandboxContext): void {
     partner.approvalStatus = "approved";
     partner.updBy = who.userId;
     partner.updDtimes = now();
-    await publishEvent(sb, "PARTNER_UPDATED", { partnerId: partner.id });
+    await publishEvent(sb, "PARTNER_UPDATED", { partnerData: partnerData(partner) });
     return kernelOk(
       {
         signedCertificateData: out.signedCertificateData,
@@ -862,9 +875,16 @@ export function register(sb: SandboxContext): void {
     };
     s.apiKeys.set(key.apiKey, key);
     await publishEvent(sb, "APIKEY_APPROVED", {
-      partnerId,
-      policyId: policy.id,
-      apiKey: key.apiKey,
+      apiKeyData: {
+        partnerId,
+        policyId: policy.id,
+        apiKeyId: key.apiKey,
+        apiKeyCommenceOn: key.validFromDatetime,
+        apiKeyExpiresOn: key.validToDatetime,
+        apiKeyStatus: "Active",
+      },
+      partnerData: partnerData(partner),
+      policyData: { policyId: policy.id, policyName: policy.name, policyStatus: "Active" },
     });
     return kernelOk({ apiKey: key.apiKey, label, policyId: policy.id, partnerId }, req);
   });
@@ -1003,7 +1023,7 @@ export function register(sb: SandboxContext): void {
     }
     p.updBy = who.userId;
     p.updDtimes = now();
-    await publishEvent(sb, "PARTNER_UPDATED", { partnerId: p.id });
+    await publishEvent(sb, "PARTNER_UPDATED", { partnerData: partnerData(p) });
     return kernelOk(
       {
         message: p.isActive
@@ -1139,7 +1159,11 @@ export function register(sb: SandboxContext): void {
       updDtimes: null,
     };
     s.oidcClients.set(clientId, row);
-    await publishEvent(sb, "OIDC_CLIENT_CREATED", { clientId, partnerId: authPartnerId, policyId });
+    await publishEvent(sb, "OIDC_CLIENT_CREATED", {
+      clientData: { clientId, clientName: name, clientStatus: row.status },
+      partnerData: partnerData(partner),
+      policyData: { policyId: policy.id, policyName: policy.name },
+    });
     return kernelOk({ clientId, status: row.status }, req);
   });
 
@@ -1187,7 +1211,9 @@ export function register(sb: SandboxContext): void {
       updBy: who.userId,
       updDtimes: now(),
     });
-    await publishEvent(sb, "OIDC_CLIENT_UPDATED", { clientId: row.id });
+    await publishEvent(sb, "OIDC_CLIENT_UPDATED", {
+      clientData: { clientId: row.id, clientName: row.name, clientStatus: row.status },
+    });
     return kernelOk({ clientId: row.id, status: row.status }, req);
   });
 
@@ -1265,7 +1291,15 @@ export function register(sb: SandboxContext): void {
       crDtimes: now(),
     };
     s.mispLicenses.set(licenseKey, row);
-    await publishEvent(sb, "MISP_LICENSE_GENERATED", { providerId, licenseKey });
+    await publishEvent(sb, "MISP_LICENSE_GENERATED", {
+      mispLicenseData: {
+        mispId: providerId,
+        licenseKey,
+        mispCommenceOn: row.validFromDate,
+        mispExpiresOn: row.validToDate,
+        mispStatus: "Active",
+      },
+    });
     return kernelOk(mispDto(row), req);
   });
 

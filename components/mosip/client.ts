@@ -1,6 +1,7 @@
 // The one module that does HTTP to MOSIP (contract §1, §7.1, §9, §10). Pulumi's closure serializer
-// carries it into dynamic providers: no module-level mutable state, no top-level side effects,
-// third-party modules imported at the top so they serialize as require() calls.
+// copies it into every dynamic provider's state, as functions: no module-level mutable state, no
+// top-level side effects, no class field initializers (the serializer drops them), third-party
+// modules imported at the top (they serialize as require() calls), few methods (each costs bytes).
 import { rootCertificates } from "node:tls";
 import { ExponentialBackoff, fullJitterGenerator, handleWhen, retry } from "cockatiel";
 import { Agent, request as httpRequest } from "undici";
@@ -48,6 +49,10 @@ interface Raw {
 interface Envelope {
   response?: unknown;
   errors?: { errorCode?: string | null; message?: string; errorMessage?: string }[] | null;
+  // Keycloak's token endpoint
+  access_token?: unknown;
+  error?: string;
+  error_description?: string;
 }
 export interface MosipUser {
   userName: string;
@@ -57,32 +62,19 @@ export interface MosipUser {
   clientSecret: string;
 }
 
-/** MOSIP's `yyyy-MM-dd'T'HH:mm:ss.SSS'Z'` (UTC). */
-const now = (): string => new Date().toISOString();
 const FORM = "application/x-www-form-urlencoded";
 
-/** True when the JWT expires within 30 s (opaque tokens: false). */
-function expiresSoon(jwt: string): boolean {
-  try {
-    const p = Buffer.from(jwt.split(".")[1] ?? "", "base64url").toString();
-    const exp = (JSON.parse(p) as { exp?: unknown }).exp;
-    return typeof exp === "number" && exp * 1000 < Date.now() + 30_000;
-  } catch {
-    return false;
-  }
-}
-
-/** authmanager returns the token in the `Authorization` header and the `Authorization` cookie. */
-function headerToken(raw: Raw): string | undefined {
+/** authmanager hands the token over in the `Authorization` header and the `Authorization` cookie. */
+function tokenOf(raw: Raw): string | undefined {
   const h = [raw.headers["authorization"] ?? []].flat()[0];
-  if (h) return h.replace(/^Bearer\s+/i, "");
-  for (const c of [raw.headers["set-cookie"] ?? []].flat())
-    if (/^\s*Authorization=[^;]/i.test(c)) return c.split(";")[0]!.split("=").slice(1).join("=");
-  return undefined;
+  const c = [raw.headers["set-cookie"] ?? []].flat().find((x) => /^\s*Authorization=[^;]/i.test(x));
+  return h ? h.replace(/^Bearer\s+/i, "") : c?.split(";")[0]!.replace(/^\s*Authorization=/i, "");
 }
 
-// Fields are assigned in the constructor, never initialised in place: Pulumi's closure serializer
-// drops class field initializers.
+function list(errors: MosipServiceError[]): string {
+  return errors.map((e) => `${e.errorCode ?? "(no code)"} "${e.message}"`).join("; ");
+}
+
 export class MosipClient {
   private secrets: Set<string>;
   private user?: MosipUser;
@@ -97,7 +89,7 @@ export class MosipClient {
     this.redact(opts.credentials.secretKey);
     if (opts.caBundle !== undefined && !opts.caBundle.includes("-----BEGIN CERTIFICATE-----"))
       throw new MosipConfigError(
-        "mosip.caBundle is not a PEM certificate bundle: give the CA certificates' text (-----BEGIN CERTIFICATE-----...), not a file path.",
+        "mosip.caBundle is not a PEM bundle: give the CA certificates' text, not a file path.",
       );
   }
 
@@ -115,36 +107,31 @@ export class MosipClient {
     } = {},
   ): Promise<T> {
     const url = this.url(path, o.query);
-    const r = o.request;
+    const [r, t] = [o.request, new Date().toISOString()]; // `yyyy-MM-dd'T'HH:mm:ss.SSS'Z'`
     const body =
       r === undefined
         ? undefined
         : JSON.stringify(
             o.envelope === "esignet-request"
-              ? { requestTime: now(), request: r }
+              ? { requestTime: t, request: r }
               : {
                   id: o.id ?? "mosip.crvs",
                   version: o.version ?? "v1",
-                  requesttime: now(),
+                  requesttime: t,
                   metadata: {},
                   request: r,
                 },
           );
-    const idem = o.idempotent ?? method !== "POST";
-    const raw = await this.authed("kernel", (t) =>
-      this.send(method, url, { cookie: `Authorization=${t}` }, body, idem),
-    );
-    return this.unwrap<T>(method, url, raw, "kernel", /\/createPacket\/?$/i.test(url.pathname));
+    const raw = await this.call("kernel", method, url, {}, body, o.idempotent ?? method !== "POST");
+    return this.result<T>(method, url, raw, "kernel", /\/createPacket\/?$/i.test(url.pathname));
   }
 
   /** eSignet client management: eSignet envelope, Bearer token. */
   async esignet<T>(method: "POST" | "PUT", path: string, request: unknown): Promise<T> {
     const url = this.url(path);
-    const body = JSON.stringify({ requestTime: now(), request });
-    const raw = await this.authed("bearer", (t) =>
-      this.send(method, url, { authorization: `Bearer ${t}` }, body, method === "PUT"),
-    );
-    return this.unwrap<T>(method, url, raw, "bearer");
+    const body = JSON.stringify({ requestTime: new Date().toISOString(), request });
+    const raw = await this.call("bearer", method, url, {}, body, method === "PUT");
+    return this.result<T>(method, url, raw, "bearer");
   }
 
   /** WebSub hub form post; resolves with the parsed answer, throws MosipHubError on denial/5xx. */
@@ -152,29 +139,28 @@ export class MosipClient {
     form: Record<string, string>,
     o: { hubUrl?: string } = {},
   ): Promise<{ status: number; body: URLSearchParams }> {
-    const url = new URL(o.hubUrl ?? `${this.opts.apiBaseUrl.replace(/\/+$/, "")}/hub`);
-    if (form["hub.secret"]) this.redact(form["hub.secret"]);
-    const mode = form["hub.mode"] ?? "";
-    const raw = await this.authed("kernel", (t) =>
-      this.send(
-        "POST",
-        url,
-        { cookie: `Authorization=${t}`, "content-type": FORM },
-        new URLSearchParams(form).toString(),
-        mode !== "publish",
-        (r) => r.status >= 500 && !r.text.includes("hub.mode=denied"),
-      ),
+    const url = o.hubUrl ? new URL(o.hubUrl) : this.url("/hub");
+    const [mode, topic = ""] = [form["hub.mode"], form["hub.topic"]];
+    this.redact(form["hub.secret"] ?? "");
+    const raw = await this.call(
+      "kernel",
+      "POST",
+      url,
+      { "content-type": FORM },
+      new URLSearchParams(form).toString(),
+      mode !== "publish",
+      (r) => r.status >= 500 && !r.text.includes("hub.mode=denied"),
     );
     const body = new URLSearchParams(raw.text.trim());
     const denied = body.get("hub.mode") === "denied";
     if (!denied && raw.status < 300) return { status: raw.status, body };
-    const reason = this.s(body.get("hub.reason") ?? this.excerpt(raw));
+    const reason = this.s(body.get("hub.reason") ?? this.parse(raw).excerpt);
     const hint = /not authori[sz]ed/i.test(reason)
-      ? "The token's user must be the partner itself (service-account-<partnerId> for <partnerId>/... topics) and hold the SUBSCRIBE_/PUBLISH_<EVENT>_... realm role"
-      : "Check the hub's logs and the form fields";
+      ? "The token's user must be the partner (service-account-<partnerId> for <partnerId>/... topics) with the topic's SUBSCRIBE_/PUBLISH_<EVENT>_... role"
+      : "Check the hub's logs";
     throw new MosipHubError(
       this.s(
-        `WebSub hub at POST ${showUrl(url)} ${denied ? "denied" : `failed (HTTP ${raw.status}) on`} hub.mode=${mode} for topic "${form["hub.topic"] ?? ""}": ${reason}. ${hint}.`,
+        `WebSub hub ${denied ? "denied" : `failed (HTTP ${raw.status}) on`} hub.mode=${mode} for topic "${topic}" at POST ${showUrl(url)}: ${reason}. ${hint}.`,
       ),
       { method: "POST", url: showUrl(url), status: raw.status, reason, transient: !denied },
     );
@@ -204,128 +190,28 @@ export class MosipClient {
     return scrub(text, this.secrets);
   }
 
-  private who(kind: Kind = "kernel"): string {
+  private who(kind: Kind): string {
     const u = this.user;
-    const c = this.opts.credentials;
     return u && kind === "kernel"
-      ? `user "${u.userName}" (client "${u.clientId}", appId "${u.appId}")`
-      : `client "${c.clientId}"${kind === "kernel" ? ` (appId "${c.appId}")` : ""}`;
+      ? `user "${u.userName}" (client "${u.clientId}")`
+      : `client "${this.opts.credentials.clientId}"`;
   }
 
   private url(path: string, query: Record<string, string | number | boolean> = {}): URL {
-    const base = this.opts.apiBaseUrl.replace(/\/+$/, "");
     const u = new URL(
-      /^https?:/i.test(path) ? path : base + (path.startsWith("/") ? "" : "/") + path,
+      this.opts.apiBaseUrl.replace(/\/+$/, "") + (path.startsWith("/") ? "" : "/") + path,
     );
     for (const [k, v] of Object.entries(query)) u.searchParams.set(k, String(v));
     return u;
   }
 
-  /** Runs `call` with a cached token; on 401 / KER-ATH-401 logs in again and retries once. */
-  private async authed(kind: Kind, call: (token: string) => Promise<Raw>): Promise<Raw> {
-    for (let i = 0; ; i++) {
-      let token = await this.token(kind);
-      if (expiresSoon(token)) {
-        this.tokens[kind] = undefined;
-        token = await this.token(kind);
-      }
-      const raw = await call(token);
-      if (i > 0 || (raw.status !== 401 && !raw.text.includes('"KER-ATH-401"'))) return raw;
-      this.tokens[kind] = undefined;
-    }
-  }
-
-  private token(kind: Kind): Promise<string> {
-    const p = (this.tokens[kind] ??= (kind === "bearer" ? this.keycloakLogin() : this.login()).then(
-      (t) => (this.redact(t), t),
-    ));
-    p.catch(() => this.tokens[kind] === p && (this.tokens[kind] = undefined));
-    return p;
-  }
-
-  private async login(): Promise<string> {
-    const u = this.user;
-    const c = this.opts.credentials;
-    const url = this.url(
-      `/v1/authmanager/authenticate/${u ? "internal/useridPwd" : "clientidsecretkey"}`,
-    );
-    const request = u ?? { clientId: c.clientId, secretKey: c.secretKey, appId: c.appId };
-    const body = JSON.stringify({
-      id: "mosip.crvs",
-      version: "v1",
-      requesttime: now(),
-      metadata: {},
-      request,
-    });
-    const raw = await this.send(
-      "POST",
-      url,
-      {},
-      body,
-      true,
-      (r) => r.status >= 500 && !r.text.includes('"errors"'),
-    );
-    const { env, errors } = this.parse(raw);
-    const token = u ? (env?.response as { token?: unknown } | null)?.token : headerToken(raw);
-    if (raw.status === 200 && !errors.length && typeof token === "string" && token) return token;
-    if (!errors.length && (raw.status >= 500 || raw.status === 404 || !env))
-      throw this.httpError("POST", url, raw);
-    const why = errors.length ? this.list(errors) : `HTTP ${raw.status} without a token`;
-    const check = u
-      ? "Check the user's password in Keycloak and the client id/secret given with it"
-      : 'Check mosip.clientId and mosip.secretKey against the Keycloak client (confidential, service accounts on) and that mosip.appId is one authmanager maps to a realm (e.g. "partner")';
-    throw new MosipAuthError(
-      this.s(`Authentication as ${this.who()} failed at POST ${showUrl(url)}: ${why}. ${check}.`),
-      {
-        method: "POST",
-        url: showUrl(url),
-        status: raw.status,
-        errors,
-        credential: this.who(),
-      },
-    );
-  }
-
-  private async keycloakLogin(): Promise<string> {
-    const k = this.opts.keycloak;
-    const c = this.opts.credentials;
-    if (!k)
-      throw new MosipConfigError(
-        "eSignet calls need a Keycloak token but mosip.keycloak is not set: give its url (ending with /auth on MOSIP 1.2.0.1) and realm (mosip).",
-      );
-    const url = new URL(
-      `${k.url.replace(/\/+$/, "")}/realms/${encodeURIComponent(k.realm)}/protocol/openid-connect/token`,
-    );
-    const form = new URLSearchParams({
-      grant_type: "client_credentials",
-      client_id: c.clientId,
-      client_secret: c.secretKey,
-    });
-    const raw = await this.send("POST", url, { "content-type": FORM }, form.toString(), true);
-    let j: { access_token?: unknown; error?: string; error_description?: string } | undefined;
-    try {
-      j = JSON.parse(raw.text) as typeof j;
-    } catch {
-      // handled below
-    }
-    if (raw.status === 200 && typeof j?.access_token === "string") return j.access_token;
-    if (raw.status >= 500 || !j?.error) throw this.httpError("POST", url, raw);
-    throw new MosipAuthError(
-      this.s(
-        `Keycloak refused a token to ${this.who("bearer")} at POST ${showUrl(url)}: HTTP ${raw.status} ${j.error} "${j.error_description ?? ""}". Check mosip.clientId/mosip.secretKey, that the client is confidential with service accounts on, and mosip.keycloak url/realm.`,
-      ),
-      {
-        method: "POST",
-        url: showUrl(url),
-        status: raw.status,
-        errorCode: j.error,
-        credential: this.who("bearer"),
-      },
-    );
-  }
-
-  /** One logical request with retries (cockatiel, exponential backoff + full jitter) when idempotent. */
-  private send(
+  /**
+   * One logical request: `kind`'s token attached (cookie or Bearer), retried by cockatiel with
+   * exponential backoff and full jitter when idempotent, and sent once more with a fresh token after
+   * a 401 / `KER-ATH-401`.
+   */
+  private async call(
+    kind: Kind | undefined,
     method: string,
     url: URL,
     headers: Record<string, string>,
@@ -345,8 +231,111 @@ export class MosipClient {
       ),
       { maxAttempts: idempotent ? (o.retries ?? 4) : 0, backoff },
     );
-    return policy.execute(({ attempt }) =>
-      this.once(method, url, headers, body, attempt + 1, idempotent),
+    for (let i = 0; ; i++) {
+      const t = kind && (await this.token(kind));
+      const used = kind && this.tokens[kind];
+      const h = !t
+        ? headers
+        : kind === "bearer"
+          ? { ...headers, authorization: `Bearer ${t}` }
+          : { ...headers, cookie: `Authorization=${t}` };
+      const raw = await policy.execute(({ attempt }) =>
+        this.once(method, url, h, body, attempt + 1, idempotent),
+      );
+      if (!kind || i > 0 || (raw.status !== 401 && !raw.text.includes('"KER-ATH-401"'))) return raw;
+      if (this.tokens[kind] === used) this.tokens[kind] = undefined;
+    }
+  }
+
+  /** The cached token while it has more than 30 s to live (JWT `exp`), else one shared new login. */
+  private async token(kind: Kind): Promise<string> {
+    const p = this.tokens[kind];
+    const t = await p?.catch(() => "");
+    let exp = Infinity;
+    try {
+      exp =
+        1000 *
+        (JSON.parse(Buffer.from(t?.split(".")[1] ?? "", "base64url").toString()).exp ?? Infinity);
+    } catch {
+      // an opaque token: no known expiry
+    }
+    if (t && exp > Date.now() + 30_000) return t;
+    if (this.tokens[kind] !== p) return this.token(kind); // a concurrent call is already logging in
+    return (this.tokens[kind] = this.login(kind));
+  }
+
+  private async login(kind: Kind): Promise<string> {
+    const {
+      user: u,
+      opts: { credentials: c, keycloak: k },
+    } = this;
+    const bearer = kind === "bearer";
+    if (bearer && !k)
+      throw new MosipConfigError(
+        "eSignet calls need a Keycloak token but mosip.keycloak is not set: give its url (ending with /auth on MOSIP 1.2.0.1) and realm.",
+      );
+    const url = bearer
+      ? new URL(
+          `${k!.url.replace(/\/+$/, "")}/realms/${encodeURIComponent(k!.realm)}/protocol/openid-connect/token`,
+        )
+      : this.url(`/v1/authmanager/authenticate/${u ? "internal/useridPwd" : "clientidsecretkey"}`);
+    const request = u ?? { clientId: c.clientId, secretKey: c.secretKey, appId: c.appId };
+    const raw = await this.call(
+      undefined,
+      "POST",
+      url,
+      bearer ? { "content-type": FORM } : {},
+      bearer
+        ? new URLSearchParams({
+            grant_type: "client_credentials",
+            client_id: c.clientId,
+            client_secret: c.secretKey,
+          }).toString()
+        : JSON.stringify({
+            id: "mosip.crvs",
+            version: "v1",
+            requesttime: new Date().toISOString(),
+            metadata: {},
+            request,
+          }),
+      true,
+      (r) => r.status >= 500 && !/"errors?"/.test(r.text), // authmanager answers a wrong secret with 500
+    );
+    const { env, errors } = this.parse(raw);
+    const token = bearer
+      ? env?.access_token
+      : u
+        ? (env?.response as { token?: unknown })?.token
+        : tokenOf(raw);
+    if (raw.status === 200 && !errors.length && typeof token === "string" && token) {
+      this.redact(token);
+      return token;
+    }
+    const why = errors.length
+      ? list(errors)
+      : env?.error
+        ? `${env.error} "${env.error_description ?? ""}"`
+        : env && raw.status === 200
+          ? "no token in the answer"
+          : "";
+    if (!why) throw this.httpError("POST", url, raw);
+    const who = this.who(kind);
+    const check =
+      u && !bearer
+        ? "the user's password and the client id/secret given with it"
+        : `mosip.clientId and mosip.secretKey against the Keycloak client (confidential, service accounts on)${bearer ? " and mosip.keycloak" : ', and that mosip.appId maps to a realm (e.g. "partner")'}`;
+    throw new MosipAuthError(
+      this.s(
+        `Authentication as ${who} failed at POST ${showUrl(url)}: HTTP ${raw.status} ${why}. Check ${check}.`,
+      ),
+      {
+        method: "POST",
+        url: showUrl(url),
+        status: raw.status,
+        errors,
+        errorCode: env?.error,
+        credential: who,
+      },
     );
   }
 
@@ -359,13 +348,15 @@ export class MosipClient {
     idempotent: boolean,
   ): Promise<Raw> {
     const where = `${method} ${showUrl(url)}`;
-    const loopback = /^(localhost|127(\.\d+){3}|\[::1\])$/i.test(url.hostname);
     if (
       url.protocol !== "https:" &&
-      !(url.protocol === "http:" && (loopback || this.opts.allowInsecureHttp))
+      !(
+        url.protocol === "http:" &&
+        (/^(localhost|127(\.\d+){3}|\[::1\])$/i.test(url.hostname) || this.opts.allowInsecureHttp)
+      )
     )
       throw new MosipConfigError(
-        `Refusing ${where}: plain http to a non-loopback host would carry MOSIP tokens and secrets unencrypted. Use https, or set mosip.allowInsecureHttp to true for a trusted in-cluster address.`,
+        `Refusing ${where}: plain http to a non-loopback host would carry tokens and secrets unencrypted. Use https, or set mosip.allowInsecureHttp to true for a trusted in-cluster address.`,
         { method, url: showUrl(url) },
       );
     const ms = this.opts.timeoutMs ?? 30_000;
@@ -377,17 +368,19 @@ export class MosipClient {
         this.s(`mosip ${where} -> ${what} (${Date.now() - t0} ms, attempt ${attempt})`),
       );
     try {
-      const h = {
-        accept: "application/json",
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-        ...headers,
-      };
+      const ca = this.opts.caBundle; // trusted in addition to the bundled public CAs
       const res = await httpRequest(url, {
         method,
-        headers: h,
+        headers: {
+          accept: "application/json",
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+          ...headers,
+        },
         body,
-        dispatcher: this.agent(),
         signal: ac.signal,
+        dispatcher: (this.dispatcher ??= new Agent(
+          ca ? { connect: { ca: [...rootCertificates, ca] } } : {},
+        )),
       });
       const raw = {
         status: res.statusCode,
@@ -398,10 +391,8 @@ export class MosipClient {
       done(String(raw.status));
       return raw;
     } catch (e) {
-      const err = e as { code?: string; cause?: { code?: string }; message?: string };
-      const code = ac.signal.aborted
-        ? "ETIMEDOUT"
-        : String(err.code ?? err.cause?.code ?? "EUNKNOWN");
+      const x = e as { code?: string; cause?: { code?: string } };
+      const code = ac.signal.aborted ? "ETIMEDOUT" : String(x.code ?? x.cause?.code ?? "EUNKNOWN");
       const tls = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code);
       const [what, hint] = ac.signal.aborted
         ? [
@@ -413,22 +404,14 @@ export class MosipClient {
               `TLS verification of ${url.host} failed (${code})`,
               "If MOSIP uses a private CA, put its PEM in mosip.caBundle; check the certificate matches the host name",
             ]
-          : /ENOTFOUND|EAI_AGAIN/.test(code)
-            ? [
-                `DNS lookup of ${url.hostname} failed`,
-                "Check the host name in mosip.apiBaseUrl (or the Keycloak/hub URL) and DNS",
-              ]
-            : [
-                `connection to ${url.host} failed (${code}${code === "ECONNREFUSED" ? ", refused" : ""})`,
-                "Check the host and port and that the gateway and service are running",
-              ];
-      const note = idempotent
-        ? ""
-        : " Not retried: the request may have reached MOSIP, so look the object up before trying again.";
+          : [
+              `cannot connect to ${url.host} (${code})`,
+              "Check the host name and port in the URL, DNS, and that the gateway and service are up",
+            ];
       done(code);
       throw new MosipNetworkError(
         this.s(
-          `${where} failed: ${what}${attempt > 1 ? ` (attempt ${attempt})` : ""}. ${hint}.${note}`,
+          `${where} failed: ${what}${attempt > 1 ? ` (attempt ${attempt})` : ""}. ${hint}.${idempotent ? "" : " Not retried: the request may have reached MOSIP, so look the object up before trying again."}`,
         ),
         {
           method,
@@ -443,48 +426,34 @@ export class MosipClient {
     }
   }
 
-  private agent(): Agent {
-    const ca = this.opts.caBundle;
-    return (this.dispatcher ??= new Agent(
-      ca ? { connect: { ca: [...rootCertificates, ca] } } : {},
-    ));
-  }
-
-  private parse(raw: Raw): { env?: Envelope; errors: MosipServiceError[] } {
-    let env: unknown;
+  /** The envelope (when the body is a JSON object), its errors, and a short scrubbed excerpt. */
+  private parse(raw: Raw): { env?: Envelope; errors: MosipServiceError[]; excerpt: string } {
+    let env: Envelope | undefined;
     try {
-      env = JSON.parse(raw.text);
+      const v: unknown = JSON.parse(raw.text);
+      if (v && typeof v === "object" && !Array.isArray(v)) env = v;
     } catch {
-      return { errors: [] };
+      // not JSON: summarised below
     }
-    if (!env || typeof env !== "object" || Array.isArray(env)) return { errors: [] };
-    const list = (env as Envelope).errors;
-    const errors = (Array.isArray(list) ? list : []).map((e) => ({
+    const errors = (Array.isArray(env?.errors) ? env.errors : []).map((e) => ({
       errorCode: e?.errorCode ?? null,
       message: this.s(String(e?.message ?? e?.errorMessage ?? "")),
     }));
-    return { env: env as Envelope, errors };
-  }
-
-  private list(errors: MosipServiceError[]): string {
-    return errors
-      .map((e) => `${e.errorCode ?? "(no code)"} "${e.message}"`)
-      .join("; ")
-      .slice(0, 600);
-  }
-
-  private excerpt(raw: Raw): string {
-    const title = /<(title|h1)[^>]*>([^<]*)/i.exec(raw.text)?.[2]?.trim();
-    if (/^\s*</.test(raw.text)) return `an HTML page${title ? ` "${title}"` : ""}`;
-    const t = raw.text.replace(/\s+/g, " ").trim();
-    return t ? `"${this.s(t).slice(0, 200)}${t.length > 200 ? "..." : ""}"` : "an empty body";
+    const t = this.s(raw.text.replace(/\s+/g, " ").trim());
+    const title = /<(title|h1)[^>]*>([^<]*)/i.exec(t)?.[2]?.trim();
+    const excerpt = errors.length
+      ? list(errors).slice(0, 600)
+      : t.startsWith("<")
+        ? `an HTML page${title ? ` "${title}"` : ""}`
+        : t
+          ? `"${t.slice(0, 200)}${t.length > 200 ? "..." : ""}"`
+          : "an empty body";
+    return { env, errors, excerpt };
   }
 
   private httpError(method: string, url: URL, raw: Raw): MosipHttpError {
-    const { env, errors } = this.parse(raw);
+    const { env, errors, excerpt } = this.parse(raw);
     const s = raw.status;
-    const excerpt = this.s(errors.length ? this.list(errors) : this.excerpt(raw));
-    const what = s < 300 ? `a body that is not a MOSIP JSON envelope: ${excerpt}` : excerpt;
     const hint =
       s === 404
         ? "Check mosip.apiBaseUrl and that this MOSIP service is deployed at that path"
@@ -497,42 +466,40 @@ export class MosipClient {
               : "Check the request against the MOSIP API contract";
     return new MosipHttpError(
       this.s(
-        `${method} ${showUrl(url)} answered HTTP ${s}${raw.attempts > 1 ? ` after ${raw.attempts} attempts` : ""} with ${what}. ${hint}.`,
+        `${method} ${showUrl(url)} answered HTTP ${s}${raw.attempts > 1 ? ` after ${raw.attempts} attempts` : ""} with ${s < 300 ? "a body that is not a MOSIP JSON envelope: " : ""}${excerpt}. ${hint}.`,
       ),
       { method, url: showUrl(url), status: s, errors, excerpt, transient: s >= 500 },
     );
   }
 
-  private unwrap<T>(method: string, url: URL, raw: Raw, kind: Kind, nullFails = false): T {
-    const { env, errors } = this.parse(raw);
-    const where = `${method} ${showUrl(url)}`;
-    const facts = { method, url: showUrl(url), status: raw.status, errors };
-    if (
-      raw.status === 401 ||
-      raw.status === 403 ||
-      errors.some((e) => /^KER-ATH-40[13]$/.test(e.errorCode ?? ""))
-    ) {
-      const why = errors.length ? this.list(errors) : `HTTP ${raw.status}`;
+  /** `response` of a 2xx envelope; every other outcome becomes the matching MosipError. */
+  private result<T>(method: string, url: URL, raw: Raw, kind: Kind, nullFails = false): T {
+    const { env, errors, excerpt } = this.parse(raw);
+    const [s, where, who] = [raw.status, `${method} ${showUrl(url)}`, this.who(kind)];
+    const facts = { method, url: showUrl(url), status: s, errors };
+    if (s === 401 || s === 403 || errors.some((e) => /^KER-ATH-40[13]$/.test(e.errorCode ?? ""))) {
       const hint =
-        raw.status === 401 || errors.some((e) => e.errorCode === "KER-ATH-401")
-          ? "A freshly issued token was refused too: check that the service trusts the same Keycloak realm as authmanager and that clocks agree"
-          : `Give ${this.who()} the realm role (eSignet: scope add_oidc_client/update_oidc_client) this API needs, and add its client id to auth.server.admin.allowed.audience of the service (read at start-up: restart it)`;
-      throw new MosipAuthError(this.s(`${where} refused ${this.who(kind)}: ${why}. ${hint}.`), {
+        s === 401 || errors.some((e) => e.errorCode === "KER-ATH-401")
+          ? "A fresh token was refused too: check that the service trusts the Keycloak realm that issued it and that clocks agree"
+          : kind === "bearer"
+            ? `Give ${who} the Keycloak client scope ${method === "PUT" ? "update" : "add"}_oidc_client`
+            : `Give ${who} the role this API needs and add its client id to the service's auth.server.admin.allowed.audience (read at start-up: restart the service)`;
+      throw new MosipAuthError(this.s(`${where} refused ${who}: HTTP ${s} ${excerpt}. ${hint}.`), {
         ...facts,
-        credential: this.who(kind),
+        credential: who,
       });
     }
-    if (raw.status < 200 || raw.status >= 300 || !env) throw this.httpError(method, url, raw);
+    if (s < 200 || s >= 300 || !env) throw this.httpError(method, url, raw);
     if (errors.length)
       throw new MosipApiError(
         this.s(
-          `MOSIP rejected ${where}: ${this.list(errors)}. The code and message are MOSIP's: fix the input or the MOSIP state they name, then re-run.`,
+          `MOSIP rejected ${where}: ${excerpt}. The codes and messages are MOSIP's: fix what they name, then re-run.`,
         ),
         facts,
       );
     if (env.response == null && nullFails)
       throw new MosipApiError(
-        `MOSIP packet manager answered ${where} with HTTP 200, response: null and no error: the packet was not created. The packet manager catches writer failures (field/schema validation, keymanager keys for refId <centreId>_<machineId>, object store) and only logs them: check its logs for this registration id.`,
+        `MOSIP packet manager answered ${where} with HTTP 200, response: null and no error: the packet was not created. It only logs writer failures (field or schema validation, keymanager keys for refId <centreId>_<machineId>, object store): check its logs for this registration id.`,
         { ...facts, errorCode: "MOSIP-NULL-RESPONSE" },
       );
     return env.response as T;

@@ -39,8 +39,9 @@ describe("the client inside the dynamic-provider host", () => {
     expect(provider.text).toMatch(/require\("undici[^"]*"\)/);
     expect(provider.text).toMatch(/require\("cockatiel[^"]*"\)/);
     expect(findLeaks(provider.text, [SECRET_KEY])).toEqual([]);
-    // Stored in state once per MOSIP resource: keep the client's share small.
-    expect(provider.size).toBeLessThan(40_000);
+    // Stored in state once per MOSIP resource: a guard against the client growing unnoticed (client,
+    // errors and redact are ~31 KB serialized; this fixture adds ~3 KB of its own).
+    expect(provider.size).toBeLessThan(36_000);
   });
 
   test("works and fails with typed, readable errors after serialization", async () => {

@@ -1065,6 +1065,16 @@ describe("a caller without a zone mapping (§8.6)", () => {
       "KER-MSD-441",
     );
     expectError(
+      await call("POST", "/registrationcenters/search", unmapped, {
+        languageCode: "eng",
+        filters: [{ columnName: "id", type: "equals", value: id }],
+        sort: [],
+        pagination: { pageStart: 0, pageFetch: 10 },
+      }),
+      "KER-MSD-341",
+      "No zone assigned to the user",
+    );
+    expectError(
       await call("PUT", "/registrationcenters/language", unmapped, {
         id,
         name: "Centre",
@@ -1123,6 +1133,18 @@ describe("a caller without a zone mapping (§8.6)", () => {
       "KER-MSD-441",
     );
     ok(await call("PATCH", `/registrationcenters?isActive=true&id=${rab}`, unmapped));
+    // Its searches only see centres in the leaf zones under RSK.
+    const seen = async (centreId: string) =>
+      ok(
+        await call("POST", "/registrationcenters/search", unmapped, {
+          languageCode: "eng",
+          filters: [{ columnName: "id", type: "equals", value: centreId }],
+          sort: [],
+          pagination: { pageStart: 0, pageFetch: 10 },
+        }),
+      ).totalRecord;
+    expect(await seen(rab)).toBe(1);
+    expect(await seen(mka)).toBe(0);
   });
 });
 

@@ -965,19 +965,32 @@ export function register(sb: SandboxContext): void {
   });
 
   r.add("POST", `${BASE}/registrationcenters/search`, async (req) => {
-    await auth(req, ROLES.centreSearch);
+    const p = await auth(req, ROLES.centreSearch);
     const b = body(req);
     const lang = str(b.languageCode);
     if (lang !== null && !(langs().includes(lang) || lang === "all"))
       throw fail(req, "KER-LANG-ERR", "Language Code is Invalid");
+    // RegistrationCenterServiceHelper.fetchUserZone: results are limited to the leaf zones under
+    // the caller's (non-deleted, even inactive) zone mapping; an unmapped caller gets KER-MSD-341.
+    const zu = liveZoneUser(p.userId);
+    const visible = zu
+      ? leaves(zu.zoneCode, !lang || lang === "all" ? defaultLang() : lang).map((z) => z.code)
+      : [];
+    if (visible.length === 0) throw fail(req, "KER-MSD-341", "No zone assigned to the user");
     const rows = st.centres
       .filter((c) => !c.isDeleted && (!lang || lang === "all" || c.langCode === lang))
+      .filter((c) => visible.includes(c.zoneCode))
       .map((c) => ({
         ...centreExtn(c),
         centerTypeName:
           st.seed.centreTypes.find((t) => t.code === c.centerTypeCode && t.langCode === c.langCode)
             ?.name ?? null,
         zone: zoneName(c.zoneCode, c.langCode),
+        machines: [...st.machines.values()].filter((m) => !m.isDeleted && m.regCenterId === c.id)
+          .length,
+        users: [...st.userCentres.values()].filter((u) => !u.isDeleted && u.regCenterId === c.id)
+          .length,
+        devices: 0,
       }));
     const cols = [
       "id",

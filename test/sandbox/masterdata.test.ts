@@ -779,6 +779,21 @@ describe("machines", () => {
     );
     expect(found.totalRecord).toBe(1);
     expect((found.data as Record<string, unknown>[])[0]).toMatchObject({ id, zoneCode: "RAB" });
+    const byZone = async (zone: string) =>
+      (
+        ok(
+          await call("POST", "/machines/search", admin, {
+            filters: [
+              { columnName: "zone", type: "equals", value: zone },
+              { columnName: "name", type: "equals", value: "crvs-search-me" },
+            ],
+            sort: [],
+            pagination: { pageStart: 0, pageFetch: 10 },
+          }),
+        ).data as unknown[]
+      ).length;
+    expect(await byZone("Rabat Sale Kenitra")).toBe(1);
+    expect(await byZone("MRS")).toBe(0);
 
     const newKey = rsaSpki();
     const put = ok(
@@ -1082,6 +1097,14 @@ describe("a caller without a zone mapping (§8.6)", () => {
         langCode: "fra",
       }),
       "KER-MSD-441",
+    );
+    expectError(
+      await call("POST", "/machines/search", unmapped, {
+        filters: [],
+        sort: [],
+        pagination: { pageStart: 0, pageFetch: 10 },
+      }),
+      "KER-MSD-342",
     );
     expectError(
       await call("POST", "/machines", unmapped, machineBody()),

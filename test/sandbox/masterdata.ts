@@ -349,8 +349,9 @@ function search<T extends object>(
   req: SandboxRequest,
   rows: T[],
   columns: string[],
+  parsed?: Json,
 ): { fromRecord: number; toRecord: number; totalRecord: number; data: T[] } {
-  const b = body(req);
+  const b = parsed ?? body(req);
   const filters = (Array.isArray(b.filters) ? b.filters : []) as SearchFilter[];
   let out = rows;
   for (const f of filters) {
@@ -1293,9 +1294,25 @@ export function register(sb: SandboxContext): void {
   });
 
   r.add("POST", `${BASE}/machines/search`, async (req) => {
-    await auth(req, ROLES.machineCreate);
+    const p = await auth(req, ROLES.machineCreate);
+    const b = body(req);
+    // MachineServiceImpl.searchMachine: without a `zone` filter the results are limited to the
+    // caller's sub-zones (KER-MSD-342 when the caller has none); a `zone` filter (zone name or
+    // code) replaces that with the named zone and its descendants.
+    const filters = (Array.isArray(b.filters) ? b.filters : []) as SearchFilter[];
+    const zoneFilter = filters.find((f) => String(f.columnName).toLowerCase() === "zone");
+    let visible: string[];
+    if (zoneFilter) {
+      const v = String(zoneFilter.value ?? "");
+      const z = st.seed.zones.find((x) => x.code === v || x.name === v);
+      visible = z ? subtree(z.code).map((x) => x.code) : [];
+      b.filters = filters.filter((f) => f !== zoneFilter);
+    } else {
+      visible = callerSubZones(p, str(b.languageCode));
+      if (visible.length === 0) throw fail(req, "KER-MSD-342", "No zone assigned to the user");
+    }
     const rows = [...st.machines.values()]
-      .filter((m) => !m.isDeleted)
+      .filter((m) => !m.isDeleted && visible.includes(m.zoneCode))
       .map((m) => ({
         ...machineDto(m),
         zoneCode: m.zoneCode,
@@ -1315,7 +1332,7 @@ export function register(sb: SandboxContext): void {
       "ipAddress",
       "createdDateTime",
     ];
-    return kernelOk(search(req, rows, cols), req);
+    return kernelOk(search(req, rows, cols, b), req);
   });
 
   r.add("PUT", `${BASE}/machines/decommission/:id`, async (req) => {

@@ -192,7 +192,7 @@ export function readConnection(
   try {
     host = new URL(apiBaseUrl).hostname.toLowerCase();
   } catch {
-    // the client reports a bad URL with its own message
+    host = "";
   }
   const insecureHosts = Array.isArray(tls.insecureHttpHosts)
     ? tls.insecureHttpHosts.map((h) => String(h).toLowerCase())
@@ -301,18 +301,13 @@ export class MosipProvider<I extends Record<string, unknown>>
     return `${BASE_REV}.${this.spec.revision}`;
   }
 
+  /** One client per provider instance (so per host process and type): tokens are reused. */
   private context(label: string): MosipContext {
     if (!this.client) {
-      if (!this.connection) {
-        // configure() is always called by the host; when it found nothing, read the environment.
-        const r = readConnection({ get: () => undefined }, process.env);
-        this.connection = r.connection;
-        if (!r.connection && this.missing.length === 0) this.missing = r.missing;
-      }
       const c = this.connection;
       if (!c)
         throw new Error(
-          `${label}: cannot reach MOSIP: the connection settings are missing: ${this.missing.join(", ")}. Set them in the stack config (see README) or the environment of \`pulumi up\`.`,
+          `${label}: cannot reach MOSIP: the connection settings are missing: ${this.missing.join(", ") || "configure() was not called"}. Set them in the stack config (see README) or the environment of \`pulumi up\`.`,
         );
       this.client = new MosipClient({
         apiBaseUrl: c.apiBaseUrl,
@@ -372,13 +367,13 @@ export class MosipProvider<I extends Record<string, unknown>>
     return { ...live.extra, ...live.inputs, revision: this.revision() };
   }
 
+  /** Unknown values (preview) are neither validated nor normalised: they are kept as they are. */
   async check(_olds: State, news: State): Promise<pulumi.dynamic.CheckResult> {
     const { __provider: _p, revision: _r, ...given } = news;
     const unknown = unknownPaths(given);
     const parsed = this.spec.schema(z).safeParse(given);
     if (!parsed.success)
       return { inputs: news, failures: checkFailures(parsed.error.issues, given, unknown) };
-    // Keep unknown values as they are: they are only known after the dependency is created.
     const inputs: State = { ...(parsed.data as State), revision: this.revision() };
     for (const p of unknown) if (!p.includes(".")) inputs[p] = UNKNOWN;
     return { inputs };
@@ -394,35 +389,38 @@ export class MosipProvider<I extends Record<string, unknown>>
     };
   }
 
+  /**
+   * Adopt-or-create. A create may have reached MOSIP even when its answer was lost (reset, gateway
+   * 5xx, timeout; the client never retries a POST): so the object is looked up by its natural key
+   * before every attempt, and nothing is created twice. `spec.create` returning undefined (no id in
+   * MOSIP's answer, or "already exists") also leads back to the lookup.
+   */
   async create(inputs: State): Promise<pulumi.dynamic.CreateResult> {
     const label = this.label(inputs);
     return this.guard(label, "create", async () => {
       const ctx = this.context(label);
       const want = this.strip(inputs);
-      // A create may have reached MOSIP even when its answer was lost (reset, 5xx from a gateway,
-      // timeout): look the object up again before each new attempt, so nothing is created twice.
-      let lastError: unknown;
-      for (let attempt = 1; attempt <= 4; attempt++) {
+      let tried = false;
+      for (let attempt = 1; ; attempt++) {
         const found = await this.spec.find(ctx, want);
-        if (found) return this.adopt(ctx, found, want);
+        if (found) return this.adopt(ctx, found, want, tried);
+        if (attempt > 4)
+          throw new Error(
+            `MOSIP accepted the create ${attempt - 1} times but the object cannot be found by its natural key; check MOSIP's logs.`,
+          );
+        tried = true;
         try {
-          const created = (await this.spec.create(ctx, want)) ?? (await this.spec.find(ctx, want));
-          if (!created)
-            throw new Error(
-              `MOSIP accepted the create but the object cannot be found by its natural key`,
-            );
-          ctx.log(`created (id ${created.id})`);
-          return { id: created.id, outs: this.outs(created) };
+          const created = await this.spec.create(ctx, want);
+          if (created) {
+            ctx.log(`created (id ${created.id})`);
+            return { id: created.id, outs: this.outs(created) };
+          }
         } catch (e) {
           if (!retryableCreate(e) || attempt === 4) throw e;
-          lastError = e;
-          ctx.log(
-            `create attempt ${attempt} did not complete (${shortReason(e)}); looking it up again`,
-          );
+          ctx.log(`create attempt ${attempt} did not complete (${shortReason(e)}); looking it up`);
           await new Promise((r) => setTimeout(r, 250 * attempt));
         }
       }
-      throw lastError;
     });
   }
 
@@ -431,7 +429,11 @@ export class MosipProvider<I extends Record<string, unknown>>
     ctx: MosipContext,
     found: Live<I>,
     want: I,
+    ours: boolean,
   ): Promise<pulumi.dynamic.CreateResult> {
+    const what = ours
+      ? "found the object an earlier attempt created"
+      : "adopted the existing object";
     const differs = (k: string) => !sameValue(found.inputs[k], want[k]);
     const immutable = (this.spec.immutable as string[]).filter(differs);
     if (immutable.length > 0)
@@ -447,23 +449,25 @@ export class MosipProvider<I extends Record<string, unknown>>
       );
     const mutable = Object.keys(want).filter(differs);
     if (mutable.length === 0) {
-      ctx.log(`adopted the existing object (id ${found.id}); it already matches`);
+      ctx.log(`${what} (id ${found.id}); it already matches`);
       return { id: found.id, outs: this.outs(found) };
     }
     await this.spec.update(ctx, found, want);
     const after = (await this.spec.read(ctx, found.id, {})) ?? { ...found, inputs: want };
-    ctx.log(`adopted the existing object (id ${found.id}) and converged ${mutable.join(", ")}`);
+    ctx.log(`${what} (id ${found.id}) and converged ${mutable.join(", ")}`);
     return { id: found.id, outs: this.outs(after) };
   }
 
+  /**
+   * No id in the result tells the engine the object is gone (`pulumi refresh` drops it). The stored
+   * revision is kept: whether the code is current is decided by diff, not by refresh.
+   */
   async read(id: string, props: State): Promise<pulumi.dynamic.ReadResult> {
     const label = this.label(props);
     return this.guard(label, "read", async () => {
       const ctx = this.context(label);
       const live = await this.spec.read(ctx, id, props);
-      // No id tells the engine the object is gone: `pulumi refresh` drops it from state.
       if (!live) return {};
-      // Keep the stored revision: whether the code is current is decided by diff, not by refresh.
       const revision = props.revision ?? this.revision();
       return {
         id: live.id,

@@ -73,8 +73,9 @@ const published = (g: PmsGroupWithPolicies) =>
 export const policyGroupSpec: MosipObjectSpec<PolicyGroupInputs> = {
   type: "PolicyGroup",
   revision: "1",
+  // PMS: @NotBlank, 1..128 characters, for both fields. (Comments stay outside the function bodies
+  // in this object: a body's text, comments included, is copied into every resource's state.)
   schema: (zod: typeof z) => {
-    // PMS: @NotBlank, 1..128 characters, for both fields.
     const text = (field: string, what: string) =>
       zod
         .string({ error: `${field} must be a string: ${what}` })
@@ -98,15 +99,14 @@ export const policyGroupSpec: MosipObjectSpec<PolicyGroupInputs> = {
   // group is only deactivated once nothing points at it any more.
   deleteBeforeReplace: false,
 
+  // GET /policies/group/all lists every group, active or not; PMS's name match is exact and
+  // case-sensitive (findByName), so compare the same way. An inactive group (deactivated by this
+  // stack's delete, or by hand) is reactivated rather than failing with PMS_POL_014 "exists".
   async find(ctx, inputs) {
-    // GET /policies/group/all lists every group, active or not; PMS's name match is exact and
-    // case-sensitive (findByName), so compare the same way.
     const all = await ctx.client.kernel<PmsGroupWithPolicies[]>("GET", `${BASE}/all`);
     const hit = (all ?? []).find((g) => g.policyGroup?.name === inputs.name);
     if (!hit) return undefined;
     if (!hit.policyGroup.isActive) {
-      // A group this stack deactivated on delete (or someone did by hand): bring it back rather
-      // than failing with PMS_POL_014 "exists".
       await ctx.client.kernel("PUT", `${BASE}/${encodeURIComponent(hit.policyGroup.id)}`, {
         request: { name: hit.policyGroup.name, desc: hit.policyGroup.desc, isActive: true },
       });
@@ -116,14 +116,16 @@ export const policyGroupSpec: MosipObjectSpec<PolicyGroupInputs> = {
     return toLive(hit.policyGroup);
   },
 
+  // 1.2.0.1 cannot delete a group; this stack's delete deactivates it. An inactive group is
+  // therefore "gone" for Pulumi, and the next `pulumi up` reactivates it through find().
   async read(ctx, id) {
     const g = await getGroup(ctx, id);
-    // 1.2.0.1 cannot delete a group; this stack's delete deactivates it. An inactive group is
-    // therefore "gone" for Pulumi, and the next `pulumi up` reactivates it through find().
     if (!g || !g.policyGroup.isActive) return undefined;
     return toLive(g.policyGroup);
   },
 
+  // PMS_POL_014 "exists": created by an earlier attempt whose answer was lost; returning undefined
+  // makes the base look it up again.
   async create(ctx, inputs) {
     try {
       const r = await ctx.client.kernel<{
@@ -137,24 +139,24 @@ export const policyGroupSpec: MosipObjectSpec<PolicyGroupInputs> = {
       });
       return toLive({ id: r.id, name: r.name, desc: r.desc, isActive: r.is_Active });
     } catch (e) {
-      // Created by an earlier attempt whose answer was lost: the caller looks it up again.
       if (isErrorCode(e, "PMS_POL_014")) return undefined;
       throw e;
     }
   },
 
+  // isActive is always sent: PMS compares it with the stored value and a null counts as a change.
   async update(ctx, live, inputs) {
-    // isActive is always sent: PMS compares it with the stored value and a null counts as a change.
     await ctx.client.kernel("PUT", `${BASE}/${encodeURIComponent(live.id)}`, {
       request: { name: inputs.name, desc: inputs.description, isActive: true },
     });
   },
 
+  // MOSIP 1.2.0.1 has no delete for policy groups. The closest is deactivation, which PMS refuses
+  // while the group holds published policies (PMS_POL_056), and published policies can never be
+  // deactivated in 1.2.0.1. So: deactivate an unused group; leave a used one in place and say so
+  // (also when a policy is published between our read and our PUT). Nothing is lost either way, and
+  // a later create with the same name adopts it again.
   async delete(ctx, id) {
-    // MOSIP 1.2.0.1 has no delete for policy groups. The closest is deactivation, which PMS refuses
-    // while the group holds published policies (PMS_POL_056), and published policies can never be
-    // deactivated in 1.2.0.1. So: deactivate an unused group; leave a used one in place and say so.
-    // Nothing is lost either way, and a later create with the same name adopts it again.
     const g = await getGroup(ctx, id);
     if (!g) return;
     if (!g.policyGroup.isActive) return;

@@ -499,7 +499,9 @@ export class MosipClient {
       );
     if (env.response == null && nullFails)
       throw new MosipApiError(
-        `MOSIP packet manager answered ${where} with HTTP 200, response: null and no error: the packet was not created. It only logs writer failures (field or schema validation, keymanager keys for refId <centreId>_<machineId>, object store): check its logs for this registration id.`,
+        this.s(
+          `MOSIP packet manager answered ${where} with HTTP 200, response: null and no error: the packet was not created. It only logs writer failures (field or schema validation, keymanager keys for refId <centreId>_<machineId>, object store): check its logs for this registration id.`,
+        ),
         { ...facts, errorCode: "MOSIP-NULL-RESPONSE" },
       );
     return env.response as T;

@@ -201,6 +201,18 @@ describe("envelopes and MOSIP's error conventions", () => {
     expect(mosip.requests.at(-1)!.headers["content-type"]).toBe("application/json");
   });
 
+  it("sends the eSignet-style request envelope to PMS OIDC endpoints when asked (cookie auth)", async () => {
+    await client().kernel("POST", "/v1/masterdata/zones", {
+      request: { name: "c" },
+      envelope: "esignet-request",
+    });
+    const call = mosip.requests.at(-1)!;
+    const b = JSON.parse(call.body);
+    expect(Object.keys(b).sort()).toEqual(["request", "requestTime"]);
+    expect(b.requestTime).toMatch(KERNEL_TIME);
+    expect(call.headers.cookie).toBe(`Authorization=${issued.at(-1)}`);
+  });
+
   it("passes query parameters", async () => {
     const r = await client().kernel<{ query: string }>("GET", "/v1/masterdata/zones", {
       query: { langCode: "eng", page: 2, all: true },

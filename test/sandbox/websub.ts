@@ -14,15 +14,7 @@
 // machine. Every intent verification, denial and delivery attempt is recorded in
 // `sb.state.websub` (the hub itself has no read-back API, §7.7).
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, randomUUID } from "node:crypto";
-import {
-  ConstantBackoff,
-  ExponentialBackoff,
-  handleAll,
-  handleWhen,
-  noJitterGenerator,
-  retry,
-  type IBackoffFactory,
-} from "cockatiel";
+import { ExponentialBackoff, handleWhen, noJitterGenerator, retry } from "cockatiel";
 import { request } from "undici";
 import type { SandboxRequest, SandboxResponse } from "./http";
 import type { SandboxContext, TokenClaims } from "./types";
@@ -40,10 +32,14 @@ export interface WebSubSettings {
   intentBackoffFactor: number;
   /** `INTENT_VERIFICATION_MAX_INTERVAL`. @default 20000 */
   intentMaxIntervalMs: number;
-  /** `MESSAGE_DELIVERY_RETRY_INTERVAL` (constant). @default 3000 */
+  /** `MESSAGE_DELIVERY_RETRY_INTERVAL`: first delay before retrying a delivery. @default 3000 */
   deliveryRetryIntervalMs: number;
   /** `MESSAGE_DELIVERY_COUNT`: retries after the first attempt. @default 3 */
   deliveryRetryCount: number;
+  /** The hub client's `backOffFactor` (hard-coded in start_hub.bal). @default 2 */
+  deliveryBackoffFactor: number;
+  /** The hub client's `maxWaitInterval` (hard-coded in start_hub.bal). @default 20000 */
+  deliveryMaxIntervalMs: number;
   /** `MESSAGE_DELIVERY_TIMEOUT` per attempt. @default 30000 */
   deliveryTimeoutMs: number;
   /** Default `hub.lease_seconds` when absent or not an integer. @default 864000 */
@@ -57,6 +53,8 @@ export const DEFAULT_WEBSUB_SETTINGS: Readonly<WebSubSettings> = Object.freeze({
   intentMaxIntervalMs: 20000,
   deliveryRetryIntervalMs: 3000,
   deliveryRetryCount: 3,
+  deliveryBackoffFactor: 2,
+  deliveryMaxIntervalMs: 20000,
   deliveryTimeoutMs: 30000,
   defaultLeaseSeconds: 864000,
 });
@@ -74,6 +72,12 @@ export interface StoredSubscription {
   /** The subscriber's user id as the hub saw it (after `validateToken`). */
   subscriber: string;
   subscribedAt: string;
+  /**
+   * Whether the subscriber's consumer runs (it is in the hub's in-memory cache). It stops on 410
+   * or a failed delivery and starts again on the next change of the persisted subscriber list.
+   */
+  consumer: "running" | "stopped";
+  stoppedReason?: string;
 }
 
 export interface VerificationRecord {
@@ -104,8 +108,11 @@ export interface DeliveryRecord {
   callback: string;
   attempt: number;
   status: number | null;
-  /** delivered: 2xx; gone: 410, subscription removed; retry: will try again; dropped: gave up. */
-  outcome: "delivered" | "gone" | "retry" | "dropped";
+  /**
+   * delivered: 2xx (committed); retry: will try again; gone: 410, the consumer stopped; failed:
+   * retries exhausted, the consumer stopped. The message of a stopped consumer is not committed.
+   */
+  outcome: "delivered" | "gone" | "retry" | "failed";
   error?: string;
   at: string;
 }
@@ -176,14 +183,20 @@ const accepted = () => formReply(200, { "hub.mode": "accepted" });
 const denied = (reason: string, status = 200) =>
   formReply(status, { "hub.mode": "denied", "hub.reason": reason });
 
-/** The token as the hub's security module finds it: a `Cookie` header split on "; ". */
-function hubToken(req: SandboxRequest): string | undefined {
+/**
+ * The token as the hub's security module finds it: the `Cookie` header split on "; ", the part
+ * starting with `Authorization=`, its text between the first and second `=`. The hub then sends it
+ * to validateToken as `Cookie: Authorization=<token>`, where a trailing `;` ends the cookie.
+ */
+function hubToken(req: SandboxRequest): { token?: string; reason?: string } {
   const header = req.headers.cookie;
-  if (typeof header !== "string") return undefined;
+  if (typeof header !== "string") return { reason: "Http header does not exist" };
   for (const part of header.split("; ")) {
-    if (part.startsWith("Authorization=")) return part.slice("Authorization=".length);
+    if (part.startsWith("Authorization=")) {
+      return { token: (part.split("=")[1] ?? "").split(";")[0] };
+    }
   }
-  return undefined;
+  return { reason: "Authorization token cannot be found" };
 }
 
 /** `<partnerId>/<EVENT>` or `<EVENT>`. */
@@ -235,17 +248,19 @@ export function register(sb: SandboxContext): void {
 
   // HUB_SECRET_ENCRYPTION_KEY: one random key per sandbox, kept out of the state dump.
   const secretKey = randomBytes(32);
+  // Layout as the hub stores it: `cipher{` base64(ciphertext | GCM tag | 16-byte IV) `}`.
   const encryptSecret = (plain: string): string => {
-    const iv = randomBytes(12);
+    const iv = randomBytes(16);
     const c = createCipheriv("aes-256-gcm", secretKey, iv);
     const ct = Buffer.concat([c.update(plain, "utf8"), c.final()]);
-    return `cipher{${Buffer.concat([iv, ct, c.getAuthTag()]).toString("base64")}}`;
+    return `cipher{${Buffer.concat([ct, c.getAuthTag(), iv]).toString("base64")}}`;
   };
   const decryptSecret = (stored: string): string => {
     const raw = Buffer.from(stored.slice("cipher{".length, -1), "base64");
-    const d = createDecipheriv("aes-256-gcm", secretKey, raw.subarray(0, 12));
-    d.setAuthTag(raw.subarray(raw.length - 16));
-    return Buffer.concat([d.update(raw.subarray(12, raw.length - 16)), d.final()]).toString("utf8");
+    const iv = raw.subarray(raw.length - 16);
+    const d = createDecipheriv("aes-256-gcm", secretKey, iv);
+    d.setAuthTag(raw.subarray(raw.length - 32, raw.length - 16));
+    return Buffer.concat([d.update(raw.subarray(0, raw.length - 32)), d.final()]).toString("utf8");
   };
 
   // Everything the hub does in the background stops when the sandbox closes.
@@ -292,6 +307,7 @@ export function register(sb: SandboxContext): void {
   }
 
   class NotVerified extends Error {}
+  class Gone extends Error {}
 
   /** Intent verification with MOSIP's retry policy; true when the challenge came back. */
   async function verifyIntent(
@@ -357,6 +373,31 @@ export function register(sb: SandboxContext): void {
     }
   }
 
+  // The hub's in-memory subscriber cache (`subscribersCache`) and each subscriber's Kafka
+  // consumer: `backlog` holds the messages not yet committed for that subscriber, in order.
+  interface Consumer {
+    running: boolean;
+    pumping: boolean;
+    backlog: Array<{ deliveryId: string; body: Buffer; contentType: string }>;
+  }
+  const consumers = new Map<string, Consumer>();
+  const isRunning = (key: string) => consumers.get(key)?.running === true;
+
+  /**
+   * `startMissingSubscribers`: whenever the persisted subscriber list changes, every persisted
+   * subscriber whose consumer is not running gets one again, from its last committed message.
+   */
+  function syncSubscribers(): void {
+    for (const [key, sub] of state.subscriptions) {
+      const c = consumers.get(key);
+      if (!c || c.running) continue;
+      c.running = true;
+      sub.consumer = "running";
+      delete sub.stoppedReason;
+      inBackground(pump(key));
+    }
+  }
+
   async function validateSubscription(
     topic: string,
     callback: string,
@@ -366,7 +407,9 @@ export function register(sb: SandboxContext): void {
   ): Promise<void> {
     const key = subKey(topic, callback);
     if (!state.topics.has(sanitiseTopic(topic))) state.topics.set(sanitiseTopic(topic), topic);
-    if (state.subscriptions.has(key) || pending.has(key)) {
+    // The duplicate check reads the in-memory cache: a subscriber whose consumer stopped (410,
+    // failed delivery) is not in it, so subscribing again is accepted, as in MOSIP.
+    if (isRunning(key) || pending.has(key)) {
       await notifyDenied(topic, callback, "Subscriber has already registered with the Hub");
       return;
     }
@@ -380,7 +423,12 @@ export function register(sb: SandboxContext): void {
         leaseSeconds,
         subscriber,
         subscribedAt: now(),
+        consumer: "running",
       });
+      // A new consumer group (its name carries the time): it starts after the messages already
+      // published (UNCONFIRMED: the offset-reset policy of MOSIP's consumers was not traced).
+      consumers.set(key, { running: true, pumping: false, backlog: [] });
+      syncSubscribers();
     } finally {
       pending.delete(key);
     }
@@ -392,7 +440,7 @@ export function register(sb: SandboxContext): void {
       return;
     }
     const key = subKey(topic, callback);
-    if (!state.subscriptions.has(key)) {
+    if (!isRunning(key)) {
       await notifyDenied(
         topic,
         callback,
@@ -400,37 +448,45 @@ export function register(sb: SandboxContext): void {
       );
       return;
     }
-    if (await verifyIntent("unsubscribe", topic, callback)) state.subscriptions.delete(key);
+    if (await verifyIntent("unsubscribe", topic, callback)) {
+      state.subscriptions.delete(key);
+      const c = consumers.get(key);
+      if (c) c.running = false;
+      consumers.delete(key);
+      syncSubscribers();
+    }
   }
 
-  // Per-subscription delivery queues keep messages in order, as one Kafka consumer per
-  // subscriber does.
-  const queues = new Map<string, Promise<void>>();
-
+  /** websubhub's HubClient: one message, MOSIP's retry config; the final outcome. */
   async function deliver(
     sub: StoredSubscription,
-    body: Buffer,
-    contentType: string,
-    deliveryId: string,
-  ): Promise<void> {
-    const key = subKey(sub.topic, sub.callback);
+    msg: { deliveryId: string; body: Buffer; contentType: string },
+  ): Promise<"delivered" | "gone" | "failed"> {
     const headers: Record<string, string> = {
-      "content-type": contentType,
+      "content-type": msg.contentType,
       link: `<${sb.baseUrl}/hub>; rel="hub", <${sub.topic}>; rel="self"`,
     };
     const secret = decryptSecret(sub.secret);
     // Content is signed whenever the subscriber gave a secret (websubhub's hub client).
-    if (secret) headers["x-hub-signature"] = hubSignature(secret, body);
-    const backoff: IBackoffFactory<unknown> = new ConstantBackoff(settings.deliveryRetryIntervalMs);
-    const policy = retry(handleAll, { maxAttempts: settings.deliveryRetryCount, backoff });
+    if (secret) headers["x-hub-signature"] = hubSignature(secret, msg.body);
+    const policy = retry(
+      handleWhen((err) => !(err instanceof Gone)),
+      {
+        maxAttempts: settings.deliveryRetryCount,
+        backoff: new ExponentialBackoff({
+          generator: noJitterGenerator,
+          initialDelay: settings.deliveryRetryIntervalMs,
+          exponent: settings.deliveryBackoffFactor,
+          maxDelay: settings.deliveryMaxIntervalMs,
+        }),
+      },
+    );
     let attempt = 0;
     try {
       await policy.execute(async () => {
-        // Unsubscribed (or gone) while waiting: nothing left to deliver to.
-        if (state.subscriptions.get(key) !== sub) return;
         attempt += 1;
         const rec: DeliveryRecord = {
-          deliveryId,
+          deliveryId: msg.deliveryId,
           topic: sub.topic,
           callback: sub.callback,
           attempt,
@@ -443,7 +499,7 @@ export function register(sb: SandboxContext): void {
           const res = await request(sub.callback, {
             method: "POST",
             headers,
-            body,
+            body: msg.body,
             signal: lifetime.signal,
             headersTimeout: settings.deliveryTimeoutMs,
             bodyTimeout: settings.deliveryTimeoutMs,
@@ -459,18 +515,48 @@ export function register(sb: SandboxContext): void {
           return;
         }
         if (rec.status === 410) {
-          // 410 Gone: the subscriber asks the hub to end the subscription.
           rec.outcome = "gone";
-          state.subscriptions.delete(key);
-          return;
+          throw new Gone();
         }
         throw new Error(`subscriber answered ${rec.status}`);
       }, lifetime.signal);
-    } catch {
-      // Retries exhausted: the message is dropped for this subscriber (the subscription itself
-      // stays: MOSIP re-creates the consumer from the persisted subscriber list).
-      const last = state.deliveries.filter((d) => d.deliveryId === deliveryId).at(-1);
-      if (last) last.outcome = "dropped";
+      return "delivered";
+    } catch (err) {
+      if (err instanceof Gone) return "gone";
+      const last = state.deliveries.filter((d) => d.deliveryId === msg.deliveryId).at(-1);
+      if (last && last.outcome === "retry") last.outcome = "failed";
+      return "failed";
+    }
+  }
+
+  /**
+   * `pollForNewUpdates`: delivers the backlog in order; a delivered message is committed. On 410
+   * or a failed delivery the consumer stops and the subscriber leaves the in-memory cache; the
+   * message stays uncommitted and is delivered again when the consumer is restarted.
+   */
+  async function pump(key: string): Promise<void> {
+    const c = consumers.get(key);
+    if (!c || c.pumping) return;
+    c.pumping = true;
+    try {
+      while (c.running && c.backlog.length > 0 && !lifetime.signal.aborted) {
+        const sub = state.subscriptions.get(key);
+        if (!sub) break;
+        const outcome = await deliver(sub, c.backlog[0]);
+        if (consumers.get(key) !== c) break;
+        if (outcome === "delivered") {
+          c.backlog.shift();
+          continue;
+        }
+        c.running = false;
+        sub.consumer = "stopped";
+        sub.stoppedReason =
+          outcome === "gone"
+            ? "the subscriber answered 410 Gone"
+            : "delivery failed after the configured retries";
+      }
+    } finally {
+      c.pumping = false;
     }
   }
 
@@ -479,20 +565,25 @@ export function register(sb: SandboxContext): void {
     state.published.push({ topic, contentType, bytes: body.length, at: now() });
     for (const [key, sub] of state.subscriptions) {
       if (sub.topic !== topic) continue;
-      const deliveryId = randomUUID();
-      const prev = queues.get(key) ?? Promise.resolve();
-      const next = prev.then(() => deliver(sub, body, contentType, deliveryId));
-      queues.set(key, next);
-      inBackground(next);
+      const c = consumers.get(key);
+      if (!c) continue;
+      // Kafka keeps the message for a stopped consumer too.
+      c.backlog.push({ deliveryId: randomUUID(), body, contentType });
+      if (c.running) inBackground(pump(key));
     }
   }
 
-  async function claimsOf(req: SandboxRequest): Promise<TokenClaims | "no-cookie" | null> {
-    const token = hubToken(req);
-    if (token === undefined) return "no-cookie";
+  /** The caller's claims, or why the hub's security module refuses it. */
+  async function claimsOf(
+    req: SandboxRequest,
+  ): Promise<{ claims: TokenClaims; reason?: undefined } | { claims?: undefined; reason: string }> {
+    const { token, reason } = hubToken(req);
+    if (token === undefined) return { reason: reason ?? "Authorization token cannot be found" };
     // authmanager's validateToken honours the sandbox's expired-token fault like every service.
-    if (sb.faults.expireNextToken()) return null;
-    return sb.keycloak.verify(token);
+    const claims = sb.faults.expireNextToken() ? null : await sb.keycloak.verify(token);
+    // An invalid token: validateToken answers 500 without a user; the hub then finds no role and
+    // refuses (exact text UNCONFIRMED: Ballerina's client may surface the 500 as its own error).
+    return claims ? { claims } : { reason: "" };
   }
 
   async function handle(req: SandboxRequest): Promise<SandboxResponse> {
@@ -513,10 +604,9 @@ export function register(sb: SandboxContext): void {
 
     if (mode === "publish") {
       if (!topic) return denied("Empty value found for parameter 'hub.topic'", 400);
-      const claims = await claimsOf(req);
-      if (claims === "no-cookie" || claims === null || !publisherAllowed(claims, topic)) {
-        return denied("Publisher is not authorized");
-      }
+      const { claims, reason } = await claimsOf(req);
+      if (!claims) return denied(reason || "Publisher is not authorized");
+      if (!publisherAllowed(claims, topic)) return denied("Publisher is not authorized");
       distribute(topic, req.raw, contentType);
       return accepted();
     }
@@ -533,10 +623,9 @@ export function register(sb: SandboxContext): void {
     if (!topic) return denied("Empty value found for parameter 'hub.topic'", 400);
 
     if (mode === "register" || mode === "deregister") {
-      const claims = await claimsOf(req);
-      if (claims === "no-cookie" || claims === null || !publisherAllowed(claims, topic)) {
-        return denied("Publisher is not authorized");
-      }
+      const { claims, reason } = await claimsOf(req);
+      if (!claims) return denied(reason || "Publisher is not authorized");
+      if (!publisherAllowed(claims, topic)) return denied("Publisher is not authorized");
       const name = sanitiseTopic(topic);
       if (mode === "register") {
         if (state.topics.has(name)) return denied("Topic has already registered with the Hub");
@@ -561,14 +650,11 @@ export function register(sb: SandboxContext): void {
         400,
       );
     }
-    const claims = await claimsOf(req);
-    if (claims === "no-cookie") {
-      // The hub's security module fails on the absent header. Exact wording UNCONFIRMED.
-      return denied("Http header does not exist", 500);
-    }
-    if (claims === null || !subscriberAllowed(claims, topic)) {
-      return denied("Subscriber is not authorized", 500);
-    }
+    const { claims, reason } = await claimsOf(req);
+    // The security module's error becomes the reason (for a missing Cookie header Ballerina's
+    // own "Http header does not exist", UNCONFIRMED wording).
+    if (!claims) return denied(reason || "Subscriber is not authorized", 500);
+    if (!subscriberAllowed(claims, topic)) return denied("Subscriber is not authorized", 500);
     if (mode === "subscribe") {
       const secret = params.get("hub.secret");
       if (secret === null) {

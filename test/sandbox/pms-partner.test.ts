@@ -758,6 +758,27 @@ describe("auth partner (§11.2) and API keys", () => {
     expect(early.body.errors).toEqual([
       { errorCode: "PMS_PRT_109", message: "Given policy is not mapped to partner" },
     ]);
+    const pending = ok(
+      await call(sandbox, partnerTok, "GET", `${PT}/partners/${partnerId}/apikey/request`),
+    ) as unknown as Obj[];
+    expect(pending).toEqual([
+      {
+        apiKeyReqID: m.mappingkey,
+        apiKeyRequestStatus: "InProgress",
+        partnerApiKey: null,
+        apikeyStatus: null,
+        validityTill: null,
+      },
+    ]);
+    // Extractors are for credential / online-verification partners only.
+    const noExtractors = await call(
+      sandbox,
+      admin,
+      "POST",
+      `${PT}/partners/${partnerId}/bioextractors/${pol.policyId}`,
+      EXTRACTORS,
+    );
+    expect(codes(noExtractors)).toEqual(["PMS_PRT_063"]);
     // Auth partners need no extractors.
     ok(
       await call(sandbox, admin, "PUT", `${PT}/partners/policy/${m.mappingkey}`, {
@@ -867,6 +888,16 @@ describe("auth partner (§11.2) and API keys", () => {
     );
     expect(codes(noLabel)).toEqual(["PMS_PRT_111"]);
     expect(publishedTopics()).toContain("APIKEY_APPROVED");
+    // MOSIP's quirk: once a request is approved this read dereferences a missing key and the
+    // generic handler answers (errorCode null) -- adoption must use the search endpoints.
+    const quirk = await call(
+      sandbox,
+      partnerTok,
+      "GET",
+      `${PT}/partners/${partnerId}/apikey/request`,
+    );
+    expect(quirk.status).toBe(200);
+    expect(codes(quirk)).toEqual([null]);
   });
 });
 

@@ -71,11 +71,17 @@ export function verifyHubSignature(
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
-/** The topic of a delivery from its `Link: <...>; rel="self"` header (W3C §7). */
+/**
+ * The topic of a delivery from its `Link: <...>; rel="self"` header (W3C §7). Hubs built on
+ * Ballerina's websubhub send the URLs without angle brackets; both forms are read.
+ */
 function selfTopic(link: string | string[] | undefined): string | undefined {
   if (typeof link !== "string") return undefined;
-  const m = /<([^>]*)>\s*;\s*rel="?self"?/.exec(link);
-  return m?.[1];
+  for (const part of link.split(",")) {
+    const m = /^\s*<?([^<>;]*?)>?\s*;\s*rel="?self"?\s*$/.exec(part);
+    if (m) return m[1];
+  }
+  return undefined;
 }
 
 export class TestingSubscriber {

@@ -135,7 +135,7 @@ describe("subscribe and deliver", () => {
     expect(d.headers["x-hub-signature"]).toMatch(/^sha256=[0-9a-f]{64}$/);
     expect(d.headers["content-type"]).toContain("application/json");
     expect(d.topic).toBe(TOPIC);
-    expect(String(d.headers.link)).toContain(`<${sandbox.url}/hub>; rel="hub"`);
+    expect(String(d.headers.link)).toBe(`${sandbox.url}/hub; rel="hub", ${TOPIC}; rel="self"`);
     expect(state().deliveries.some((r) => r.callback === cb && r.outcome === "delivered")).toBe(
       true,
     );
@@ -212,7 +212,7 @@ describe("verification failures and denials", () => {
     expect(sub.deliveriesTo(cb)).toHaveLength(0);
   });
 
-  it("retries an unanswered verification (MOSIP retry count) and then gives up", async () => {
+  it("takes a refusal (404) as final, without retrying", async () => {
     // Not expected by the subscriber: it answers 404 (W3C: the subscriber does not agree).
     const cb = `${sub.baseUrl}/callback/not-expected`;
     const r = await hubPost(
@@ -223,9 +223,27 @@ describe("verification failures and denials", () => {
     await eventually("verification failed", () =>
       state().verifications.some((v) => v.callback === cb && v.outcome === "failed"),
     );
+    await new Promise((res) => setTimeout(res, 150));
+    const attempts = state().verifications.filter((v) => v.callback === cb);
+    expect(attempts.map((a) => a.status)).toEqual([404]);
+    expect([...state().subscriptions.values()].some((s) => s.callback === cb)).toBe(false);
+  });
+
+  it("retries an unreachable callback (MOSIP's retry count) and then gives up", async () => {
+    const gone = await TestingSubscriber.start();
+    const cb = gone.expect(TOPIC, "s");
+    await gone.close();
+    const r = await hubPost(
+      { "hub.mode": "subscribe", "hub.topic": TOPIC, "hub.callback": cb, "hub.secret": "s" },
+      partnerToken,
+    );
+    expect(r.status).toBe(202);
+    await eventually("verification failed", () =>
+      state().verifications.some((v) => v.callback === cb && v.outcome === "failed"),
+    );
     const attempts = state().verifications.filter((v) => v.callback === cb);
     expect(attempts).toHaveLength(1 + webSubSettings(sandbox.context).intentRetryCount);
-    expect(attempts.every((a) => a.status === 404)).toBe(true);
+    expect(attempts.every((a) => a.status === null && a.error)).toBe(true);
     expect(new Set(attempts.map((a) => a.challenge)).size).toBe(1);
     expect([...state().subscriptions.values()].some((s) => s.callback === cb)).toBe(false);
   });
@@ -342,21 +360,23 @@ describe("delivery outcomes (one Kafka consumer per subscriber)", () => {
     expect(d.signatureValid).toBe(true);
   });
 
-  it("retries other statuses with backoff, stops, and redelivers in order once restarted", async () => {
+  it("stops on another status without retrying, and redelivers in order once restarted", async () => {
     const cb = sub.expect(TOPIC, "s500", { deliveryStatus: 500 });
     await subscribed(cb, "s500");
     await publish(TOPIC, { n: 500 }, publisherToken);
     await eventually("failed", () =>
       state().deliveries.some((d) => d.callback === cb && d.outcome === "failed"),
     );
-    const attempts = state().deliveries.filter((d) => d.callback === cb);
-    expect(attempts).toHaveLength(1 + webSubSettings(sandbox.context).deliveryRetryCount);
-    expect(attempts.every((a) => a.status === 500)).toBe(true);
-    expect(sub.deliveriesTo(cb)).toHaveLength(attempts.length);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(
+      state()
+        .deliveries.filter((d) => d.callback === cb)
+        .map((d) => d.status),
+    ).toEqual([500]);
     expect(sub_().find((x) => x.callback === cb)?.consumer).toBe("stopped");
     await publish(TOPIC, { n: 501 }, publisherToken);
     await new Promise((r) => setTimeout(r, 150));
-    expect(sub.deliveriesTo(cb)).toHaveLength(attempts.length);
+    expect(sub.deliveriesTo(cb)).toHaveLength(1);
 
     // Any change of the persisted subscriber list restarts stopped consumers from their last
     // committed message: both messages arrive, in order.
@@ -370,6 +390,21 @@ describe("delivery outcomes (one Kafka consumer per subscriber)", () => {
     expect(got.map((x) => (x.json as { n: number }).n)).toEqual([500, 501]);
     expect(got.every((x) => x.signatureValid)).toBe(true);
     expect(sub_().find((x) => x.callback === cb)?.consumer).toBe("running");
+  });
+
+  it("retries a delivery the subscriber cannot be reached for, then stops", async () => {
+    const flaky = await TestingSubscriber.start();
+    const cb = flaky.expect(TOPIC, "s-flaky");
+    await subscribed(cb, "s-flaky");
+    await flaky.close();
+    await publish(TOPIC, { n: 600 }, publisherToken);
+    await eventually("failed", () =>
+      state().deliveries.some((d) => d.callback === cb && d.outcome === "failed"),
+    );
+    const attempts = state().deliveries.filter((d) => d.callback === cb);
+    expect(attempts).toHaveLength(1 + webSubSettings(sandbox.context).deliveryRetryCount);
+    expect(attempts.every((a) => a.status === null && a.error)).toBe(true);
+    expect(sub_().find((x) => x.callback === cb)?.consumer).toBe("stopped");
   });
 });
 

@@ -21,7 +21,9 @@ import type { SandboxContext, TokenClaims } from "./types";
 
 /**
  * The hub's timing. Defaults are MOSIP's `websub-service.toml` values (§7.4, §7.6); tests may
- * shorten them through `webSubSettings(sb)`.
+ * shorten them through `webSubSettings(sb)`. Retries apply to transport failures only (connection
+ * refused, reset, timeout): any HTTP answer is final, as with Ballerina's `retryConfig` without
+ * `statusCodes` that mosip/websub 1.2.0.1 configures.
  */
 export interface WebSubSettings {
   /** `INTENT_VERIFICATION_RETRY_INTERVAL`: first delay before retrying a verification. @default 3000 */
@@ -306,8 +308,12 @@ export function register(sb: SandboxContext): void {
     }
   }
 
-  class NotVerified extends Error {}
-  class Gone extends Error {}
+  /**
+   * An HTTP answer is final: MOSIP's hub clients carry a Ballerina `retryConfig` without
+   * `statusCodes`, so only transport failures (refused, reset, timeout) are retried.
+   */
+  class Answered extends Error {}
+  class Gone extends Answered {}
 
   /** Intent verification with MOSIP's retry policy; true when the challenge came back. */
   async function verifyIntent(
@@ -324,9 +330,8 @@ export function register(sb: SandboxContext): void {
     };
     if (leaseSeconds !== undefined) params["hub.lease_seconds"] = String(leaseSeconds);
     const url = withQuery(callback, params);
-    // A 2xx with the wrong challenge is a final answer; transport errors and non-2xx are retried.
     const policy = retry(
-      handleWhen((err) => !(err instanceof NotVerified)),
+      handleWhen((err) => !(err instanceof Answered)),
       {
         maxAttempts: settings.intentRetryCount,
         backoff: new ExponentialBackoff({
@@ -360,10 +365,12 @@ export function register(sb: SandboxContext): void {
           throw err;
         }
         rec.status = res.status;
-        if (res.status < 200 || res.status > 299)
-          throw new Error(`callback answered ${res.status}`);
+        if (res.status < 200 || res.status > 299) {
+          rec.outcome = "failed";
+          throw new Answered(`callback answered ${res.status}`);
+        }
         rec.outcome = res.body === challenge ? "verified" : "challenge-mismatch";
-        if (rec.outcome !== "verified") throw new NotVerified("challenge mismatch");
+        if (rec.outcome !== "verified") throw new Answered("challenge mismatch");
         return true;
       }, lifetime.signal);
     } catch {
@@ -464,13 +471,14 @@ export function register(sb: SandboxContext): void {
   ): Promise<"delivered" | "gone" | "failed"> {
     const headers: Record<string, string> = {
       "content-type": msg.contentType,
-      link: `<${sb.baseUrl}/hub>; rel="hub", <${sub.topic}>; rel="self"`,
+      // websubhub's generateLinkUrl, verbatim: no angle brackets around the URLs.
+      link: `${sb.baseUrl}/hub; rel="hub", ${sub.topic}; rel="self"`,
     };
     const secret = decryptSecret(sub.secret);
     // Content is signed whenever the subscriber gave a secret (websubhub's hub client).
     if (secret) headers["x-hub-signature"] = hubSignature(secret, msg.body);
     const policy = retry(
-      handleWhen((err) => !(err instanceof Gone)),
+      handleWhen((err) => !(err instanceof Answered)),
       {
         maxAttempts: settings.deliveryRetryCount,
         backoff: new ExponentialBackoff({
@@ -518,7 +526,8 @@ export function register(sb: SandboxContext): void {
           rec.outcome = "gone";
           throw new Gone();
         }
-        throw new Error(`subscriber answered ${rec.status}`);
+        rec.outcome = "failed";
+        throw new Answered(`subscriber answered ${rec.status}`);
       }, lifetime.signal);
       return "delivered";
     } catch (err) {

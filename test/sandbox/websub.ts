@@ -10,6 +10,13 @@
 // stored with the secret AES-GCM encrypted (`cipher{...}`, as the hub stores it in Kafka), and
 // content is delivered as a JSON POST signed with `X-Hub-Signature: sha256=<hex>`.
 //
+// Delivery follows the hub's one-consumer-per-subscriber model (start_hub.bal): messages are
+// delivered in order and committed on 2xx; a 410 or a failed delivery stops that subscriber's
+// consumer (it leaves the in-memory cache, the message stays uncommitted); the next change of the
+// persisted subscriber list restarts it and redelivers from the uncommitted message. A stopped
+// subscriber is not a duplicate, so subscribing again is accepted. Not read from MOSIP's code:
+// a new subscription starts after the messages already published (UNCONFIRMED).
+//
 // Sandbox-only rule: callbacks must be loopback URLs; the sandbox never sends traffic off the
 // machine. Every intent verification, denial and delivery attempt is recorded in
 // `sb.state.websub` (the hub itself has no read-back API, §7.7).

@@ -551,4 +551,82 @@ describe("admin REST API (driven by @keycloak/keycloak-admin-client)", () => {
     const info = await kc.serverInfo.find();
     expect(info.systemInfo?.version).toMatch(/^\d+\.\d+\.\d+$/);
   });
+
+  it("applies protocol mappers: user attributes (mosip-pms-client) and an added audience", async () => {
+    const kc = await adminClient();
+    const { id: userId } = await kc.users.create({
+      username: "crvs-org-user",
+      enabled: true,
+      attributes: { organizationName: ["CRVS Org"], partnerType: ["Credential_Partner"] },
+      credentials: [{ type: "password", value: "sandbox-org-password", temporary: false }],
+    });
+    const login = async () =>
+      decodeJwt(
+        String(
+          (
+            await tokenRequest("mosip", {
+              grant_type: "password",
+              client_id: "mosip-pms-client",
+              client_secret: seed.clients["mosip-pms-client"].secret,
+              username: "crvs-org-user",
+              password: "sandbox-org-password",
+            })
+          ).body.access_token,
+        ),
+      );
+    const claims = await login();
+    expect(claims.organizationName).toBe("CRVS Org");
+    expect(claims.partnerType).toBe("Credential_Partner");
+    expect(claims.phoneNumber).toBeUndefined();
+
+    const [pms] = await kc.clients.find({ clientId: "mosip-pms-client" });
+    await kc.clients.addProtocolMapper(
+      { id: String(pms.id) },
+      {
+        name: "regproc-audience",
+        protocol: "openid-connect",
+        protocolMapper: "oidc-audience-mapper",
+        config: {
+          "included.client.audience": "mosip-regproc-client",
+          "access.token.claim": "true",
+        },
+      },
+    );
+    const withAud = await login();
+    expect(withAud.aud).toEqual(["account", "mosip-regproc-client"]);
+    const mapper = (await kc.clients.listProtocolMappers({ id: String(pms.id) })).find(
+      (m) => m.name === "regproc-audience",
+    );
+    await kc.clients.delProtocolMapper({ id: String(pms.id), mapperId: String(mapper?.id) });
+    expect((await login()).aud).toBe("account");
+    await kc.users.del({ id: userId });
+  });
+
+  it("creates a composite role from RoleRepresentation.composites and refuses unknown ones", async () => {
+    const kc = await adminClient();
+    await kc.roles.create({
+      name: "CRVS_WEBSUB",
+      composite: true,
+      composites: {
+        realm: [
+          "SUBSCRIBE_CREDENTIAL_ISSUED_INDIVIDUAL",
+          "PUBLISH_CREDENTIAL_STATUS_UPDATE_GENERAL",
+        ],
+      },
+    });
+    const role = await kc.roles.findOneByName({ name: "CRVS_WEBSUB" });
+    expect(role?.composite).toBe(true);
+    const names = (await kc.roles.getCompositeRoles({ id: String(role?.id) })).map((x) => x.name);
+    expect(names.sort()).toEqual([
+      "PUBLISH_CREDENTIAL_STATUS_UPDATE_GENERAL",
+      "SUBSCRIBE_CREDENTIAL_ISSUED_INDIVIDUAL",
+    ]);
+    const bad = await status(
+      kc.roles.create({ name: "CRVS_BAD", composites: { realm: ["NO_SUCH_ROLE"] } }),
+    );
+    expect(bad.status).toBe(404);
+    expect(await kc.roles.findOneByName({ name: "CRVS_BAD" })).toBeNull();
+    await kc.roles.delByName({ name: "CRVS_WEBSUB" });
+    expect(await kc.roles.findOneByName({ name: "CRVS_WEBSUB" })).toBeNull();
+  });
 });

@@ -220,6 +220,27 @@ interface SeedClient {
   clientId: string;
   roles: string[];
   scopes?: string[];
+  /** User attributes copied into tokens (keycloak-init `mappers`). */
+  mappers?: Array<{ attribute: string; claim: string }>;
+}
+
+/** A Keycloak "User Attribute" protocol mapper, as keycloak-init creates them. */
+export function userAttributeMapper(attribute: string, claim: string): Record<string, unknown> {
+  return {
+    id: randomUUID(),
+    name: attribute,
+    protocol: "openid-connect",
+    protocolMapper: "oidc-usermodel-attribute-mapper",
+    consentRequired: false,
+    config: {
+      "user.attribute": attribute,
+      "claim.name": claim,
+      "jsonType.label": "String",
+      "id.token.claim": "true",
+      "access.token.claim": "true",
+      "userinfo.token.claim": "true",
+    },
+  };
 }
 
 function mosipClients(adminClientId: string): SeedClient[] {
@@ -266,6 +287,12 @@ function mosipClients(adminClientId: string): SeedClient[] {
         "PUBLISH_MISP_LICENSE_GENERATED_GENERAL",
       ],
       scopes: ["add_oidc_client", "update_oidc_client", "get_certificate", "upload_certificate"],
+      mappers: [
+        { attribute: "phoneNumber", claim: "phoneNumber" },
+        { attribute: "organizationName", claim: "organizationName" },
+        { attribute: "partnerType", claim: "partnerType" },
+        { attribute: "address", claim: "addressTest" },
+      ],
     },
     {
       clientId: "mosip-admin-client",
@@ -505,6 +532,32 @@ export function setPassword(user: KcUser, password: string, temporary: boolean):
   if (temporary) user.requiredActions.push("UPDATE_PASSWORD");
 }
 
+/**
+ * The protocol mappers of a client that shape its access tokens: user attributes into claims and
+ * hard-coded audiences (what a deployment may add so `aud` carries a service's client id).
+ */
+export function applyProtocolMappers(
+  client: KcClient,
+  user: KcUser,
+  claims: Record<string, unknown>,
+): void {
+  for (const m of client.protocolMappers) {
+    const config = (m.config ?? {}) as Record<string, string>;
+    if (config["access.token.claim"] === "false") continue;
+    if (m.protocolMapper === "oidc-usermodel-attribute-mapper") {
+      const value = user.attributes[config["user.attribute"]]?.[0];
+      const claim = config["claim.name"];
+      if (value !== undefined && claim) claims[claim] = value;
+    } else if (m.protocolMapper === "oidc-audience-mapper") {
+      const aud = config["included.client.audience"] || config["included.custom.audience"];
+      if (!aud) continue;
+      const current =
+        claims.aud === undefined ? [] : Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+      if (!current.includes(aud)) claims.aud = [...current, aud];
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // OAuth2 error helpers
 // ---------------------------------------------------------------------------------------------
@@ -594,6 +647,9 @@ export async function register(sb: SandboxContext): Promise<void> {
       directAccessGrantsEnabled: true,
       redirectUris: ["*"],
     });
+    client.protocolMappers = (c.mappers ?? []).map((m) =>
+      userAttributeMapper(m.attribute, m.claim),
+    );
     for (const scope of c.scopes ?? []) {
       const s = scopeByName(mosip, scope);
       if (s) client.defaultClientScopes.push(s.id);
@@ -695,6 +751,7 @@ export async function register(sb: SandboxContext): Promise<void> {
       if (user.lastName) claims.family_name = user.lastName;
       if (user.email) claims.email = user.email;
     }
+    applyProtocolMappers(client, user, claims);
     const access = await sign(realm.realm, claims);
     const body: Record<string, unknown> = {
       access_token: access,
@@ -1446,6 +1503,43 @@ export function registerAdminRoutes(sb: SandboxContext, k: KeycloakInternals): v
     return ok(userRep(ensureServiceAccount(realm, c)));
   });
 
+  // Protocol mappers (keycloak_openid_*_protocol_mapper).
+  function getMapper(c: KcClient, id: string): Record<string, unknown> {
+    const m = c.protocolMappers.find((x) => x.id === id);
+    if (!m) throw notFound("Model not found");
+    return m;
+  }
+  admin("GET", `${A}/clients/:id/protocol-mappers/models`, (req, realm) =>
+    ok(getClient(realm, req.params.id).protocolMappers),
+  );
+  admin("POST", `${A}/clients/:id/protocol-mappers/models`, (req, realm) => {
+    const c = getClient(realm, req.params.id);
+    const rep = jsonBody(req);
+    const name = typeof rep.name === "string" ? rep.name : "";
+    if (!name) throw badRequest("Protocol mapper name is required");
+    if (c.protocolMappers.some((m) => m.name === name)) {
+      throw conflict(`Protocol mapper exists with same name`);
+    }
+    const mapper = { ...rep, id: randomUUID(), protocol: rep.protocol ?? "openid-connect" };
+    c.protocolMappers.push(mapper);
+    return created(realm, `clients/${c.id}/protocol-mappers/models/${mapper.id}`);
+  });
+  admin("GET", `${A}/clients/:id/protocol-mappers/models/:mapperId`, (req, realm) =>
+    ok(getMapper(getClient(realm, req.params.id), req.params.mapperId)),
+  );
+  admin("PUT", `${A}/clients/:id/protocol-mappers/models/:mapperId`, (req, realm) => {
+    const c = getClient(realm, req.params.id);
+    const m = getMapper(c, req.params.mapperId);
+    Object.assign(m, jsonBody(req), { id: m.id });
+    return noContent();
+  });
+  admin("DELETE", `${A}/clients/:id/protocol-mappers/models/:mapperId`, (req, realm) => {
+    const c = getClient(realm, req.params.id);
+    getMapper(c, req.params.mapperId);
+    c.protocolMappers = c.protocolMappers.filter((x) => x.id !== req.params.mapperId);
+    return noContent();
+  });
+
   for (const kind of ["default", "optional"] as const) {
     const field = kind === "default" ? "defaultClientScopes" : "optionalClientScopes";
     const other = kind === "default" ? "optionalClientScopes" : "defaultClientScopes";
@@ -1526,12 +1620,21 @@ export function registerAdminRoutes(sb: SandboxContext, k: KeycloakInternals): v
     const name = typeof rep.name === "string" ? rep.name.trim() : "";
     if (!name) throw badRequest("Role name is required");
     if (roleByName(realm, name)) throw conflict(`Role with name ${name} already exists`);
+    // RoleRepresentation.composites: {realm: [role names]} is honoured on creation.
+    const composites = (
+      strArray((rep.composites as { realm?: unknown } | undefined)?.realm) ?? []
+    ).map((n) => {
+      const c = roleByName(realm, n);
+      if (!c) throw notFound("Could not find composite role");
+      return c;
+    });
     const role = addRole(
       realm,
       name,
       typeof rep.description === "string" ? rep.description : undefined,
     );
     role.attributes = attrRecord(rep.attributes) ?? {};
+    for (const c of composites) role.composites.add(c.id);
     return role;
   }
 

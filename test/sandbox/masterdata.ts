@@ -243,7 +243,8 @@ class Checks {
 
   bool(field: string): this {
     const v = this.value(field);
-    if (v !== undefined && v !== null && typeof v !== "boolean")
+    // Jackson coerces "true"/"false" strings into a Boolean; anything else fails to bind.
+    if (v !== undefined && v !== null && typeof v !== "boolean" && v !== "true" && v !== "false")
       this.add(field, "must be a boolean");
     return this;
   }
@@ -950,6 +951,7 @@ export function register(sb: SandboxContext): void {
       const c = String((y as unknown as Json)[sortBy] ?? "");
       return (a < c ? -1 : a > c ? 1 : 0) * (orderBy === "asc" ? 1 : -1);
     });
+    // An empty table is a DataNotFoundException in MOSIP, not an empty page.
     if (rows.length === 0) throw fail(req, "KER-MSD-215", "Registration Center not found");
     const data = sorted.slice(pageNumber * pageSize, (pageNumber + 1) * pageSize).map(centreExtn);
     return kernelOk(
@@ -1457,10 +1459,8 @@ export function register(sb: SandboxContext): void {
     const isActive = boolParam(req, "isActive");
     const userId = requiredParam(req, "userId");
     const zu = liveZoneUser(userId);
-    if (!zu)
-      throw new Reply(
-        kernelErr({ errorCode: "KER-USR-019", message: "Zone & User mapping  not found" }, req),
-      );
+    // (sic: two spaces, as in ZoneUserErrorCode)
+    if (!zu) throw fail(req, "KER-USR-019", "Zone & User mapping  not found");
     const ucm = liveUserCentre(userId);
     if (ucm && ucm.isActive) throw fail(req, ...USER_MAPPING_EXIST);
     zu.isActive = isActive;

@@ -511,7 +511,7 @@ export class MosipProvider<I extends Record<string, unknown>>
 
 /** Failures after which the create may or may not have happened: look up before trying again. */
 function retryableCreate(e: unknown): boolean {
-  return e instanceof MosipError && (e.transient || e.status === undefined || e.status >= 500);
+  return e instanceof MosipError && e.transient;
 }
 
 function shortReason(e: unknown): string {

@@ -8,6 +8,7 @@ import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { z } from "zod";
 import { parseStackConfig } from "../../components/config";
+import { MosipApiError, MosipNetworkError } from "../../components/mosip/errors";
 import {
   canonical,
   checkFailures,
@@ -224,6 +225,106 @@ describe("MosipProvider check and diff (no MOSIP needed)", () => {
     expect(
       await p.diff("1", { name: "a", description: "d" }, { name: "b", description: "d" }),
     ).toEqual({ changes: true, replaces: ["name"], deleteBeforeReplace: true });
+  });
+});
+
+describe("MosipProvider create: adoption and lost answers (fake object, no MOSIP)", () => {
+  interface Thing extends Record<string, unknown> {
+    key: string;
+    kind: string;
+    note: string;
+  }
+  /** An in-memory MOSIP object type whose create can lose its answer. */
+  function fakeSpec(store: Map<string, Thing>, behaviour: { loseAnswers?: number; fail?: Error }) {
+    const calls = { create: 0, update: 0 };
+    const spec: MosipObjectSpec<Thing> = {
+      type: "Thing",
+      revision: "1",
+      schema: (zod) =>
+        zod.strictObject({ key: zod.string(), kind: zod.string(), note: zod.string() }),
+      describe: (i) => `thing "${i.key}"`,
+      immutable: ["key", "kind"],
+      async find(_ctx, i) {
+        const t = store.get(i.key);
+        return t && { id: `id-${t.key}`, inputs: { ...t } };
+      },
+      async read(_ctx, id) {
+        const t = store.get(id.replace(/^id-/, ""));
+        return t && { id, inputs: { ...t } };
+      },
+      async create(_ctx, i) {
+        calls.create++;
+        if (behaviour.fail) throw behaviour.fail;
+        store.set(i.key, { ...i });
+        if ((behaviour.loseAnswers ?? 0) >= calls.create)
+          throw new MosipNetworkError("POST http://mosip/things failed: reset", {
+            host: "mosip",
+            code: "ECONNRESET",
+            transient: true,
+          });
+        return { id: `id-${i.key}`, inputs: { ...i } };
+      },
+      async update(_ctx, live, i) {
+        calls.update++;
+        store.set(live.inputs.key, { ...i });
+      },
+      async delete() {},
+    };
+    return { spec, calls };
+  }
+  async function configured(spec: MosipObjectSpec<Thing>) {
+    const p = new MosipProvider(spec);
+    await p.configure({
+      config: config({
+        "mosip-crvs:mosip": { apiBaseUrl: "http://127.0.0.1:9" },
+        "mosip-crvs:mosipClientSecret": "unit-test-secret",
+      }),
+    } as never);
+    return p;
+  }
+  const want = { key: "k", kind: "a", note: "n", revision: "1.1" };
+
+  test("an existing object with the same immutable fields is adopted and converged", async () => {
+    const store = new Map([["k", { key: "k", kind: "a", note: "old" }]]);
+    const { spec, calls } = fakeSpec(store, {});
+    const r = await (await configured(spec)).create(want);
+    expect(r.id).toBe("id-k");
+    expect(calls).toEqual({ create: 0, update: 1 });
+    expect(store.get("k")?.note).toBe("n");
+    expect(r.outs).toEqual({ key: "k", kind: "a", note: "n", revision: "1.1" });
+  });
+
+  test("an existing object with a different immutable field is refused, naming it", async () => {
+    const store = new Map([["k", { key: "k", kind: "b", note: "n" }]]);
+    const { spec, calls } = fakeSpec(store, {});
+    await expect((await configured(spec)).create(want)).rejects.toThrow(
+      'Thing thing "k": create failed: thing "k" already exists in MOSIP (id id-k) with a different kind (MOSIP has "b", the program says "a"); MOSIP cannot change it in place. Make the program match MOSIP, or use another natural key.',
+    );
+    expect(calls).toEqual({ create: 0, update: 0 });
+  });
+
+  test("a create whose answer was lost is found again, not repeated", async () => {
+    const store = new Map<string, Thing>();
+    const { spec, calls } = fakeSpec(store, { loseAnswers: 1 });
+    const r = await (await configured(spec)).create(want);
+    expect(r.id).toBe("id-k");
+    expect(calls.create).toBe(1);
+  });
+
+  test("a business error is not retried and keeps its errorCode", async () => {
+    const { spec, calls } = fakeSpec(new Map(), {
+      fail: new MosipApiError('MOSIP rejected POST http://mosip/things: X_001 "bad"', {
+        errorCode: "X_001",
+      }),
+    });
+    const err = (await (await configured(spec)).create(want).catch((e) => e)) as Error & {
+      errorCode?: string;
+    };
+    expect(err.message).toBe(
+      'Thing thing "k": create failed: MOSIP rejected POST http://mosip/things: X_001 "bad"',
+    );
+    expect(err.errorCode).toBe("X_001");
+    expect(calls.create).toBe(1);
   });
 });
 

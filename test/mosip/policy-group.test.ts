@@ -360,6 +360,45 @@ describe("failures say what failed, where, and what to do, without secrets", () 
   });
 });
 
+describe("several resources at once, as the engine runs them", () => {
+  test("parallel creates share one login and make one group each", async () => {
+    const h = await startProviderHost({
+      config: stackConfig(sandbox.url),
+      secretKeys: ["mosip-crvs:mosipClientSecret"],
+      // Debug lines (one per MOSIP request) only reach the output through the Engine service.
+      structuredLogs: true,
+    });
+    const names = Array.from({ length: 5 }, (_, i) => `parallel-group-${i}`);
+    const before = sandbox.requests.length;
+    try {
+      const created = await Promise.all(
+        names.map((name) =>
+          h.create(provider, urnFor(TYPE, name), { name, description: "p", revision: "1.1" }),
+        ),
+      );
+      expect(new Set(created.map((c) => c.id)).size).toBe(5);
+      const logins = sandbox.requests
+        .slice(before)
+        .filter((r) => r.path.endsWith("/authenticate/clientidsecretkey"));
+      expect(logins).toHaveLength(1);
+      await h.flushLogs();
+      const all = h.logs.map((l) => l.message).join("\n");
+      // The per-request debug lines are there (so the next assertions mean something)...
+      expect(h.logs.filter((l) => l.severity === "debug").length).toBeGreaterThanOrEqual(6);
+      expect(all).toMatch(
+        /POST http:\/\/127\.0\.0\.1:\d+\/v1\/policymanager\/policies\/group\/new/,
+      );
+      // ...and carry neither the client secret nor a token.
+      expect(findLeaks(all, [secret])).toEqual([]);
+      expect(all).not.toMatch(/eyJ[\w-]+\.[\w-]+/);
+    } finally {
+      await h.close();
+    }
+    const groups = await sandboxGroups();
+    for (const name of names) expect(groups.filter((g) => g.name === name)).toHaveLength(1);
+  });
+});
+
 describe("under injected faults", () => {
   test("create and update succeed and no group is created twice", async () => {
     const h = await startProviderHost({

@@ -1,5 +1,6 @@
 // The sandbox's Keycloak: the OIDC token endpoint and JWKS as MOSIP's services and the stack use
 // them, and the admin REST API driven by Keycloak's own admin client.
+import { createPublicKey } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRemoteJWKSet, jwtVerify, decodeJwt } from "jose";
 import { startSandbox, type Sandbox } from "./server";
@@ -200,6 +201,16 @@ describe("OIDC token endpoint", () => {
     );
     const jwks = (await (await fetch(String(meta.jwks_uri))).json()) as { keys: unknown[] };
     expect(jwks.keys).toHaveLength(1);
+    // Keycloak 16's realm page carries the same key as base64 DER.
+    const info = (await (await fetch(`${sandbox.url}/auth/realms/mosip`)).json()) as {
+      public_key: string;
+    };
+    const key = createPublicKey({
+      key: Buffer.from(info.public_key, "base64"),
+      format: "der",
+      type: "spki",
+    });
+    expect(key.export({ format: "jwk" }).n).toBe((jwks.keys[0] as { n: string }).n);
   });
 });
 

@@ -6,6 +6,7 @@
 import { randomBytes, randomUUID, scryptSync, timingSafeEqual } from "node:crypto";
 import {
   exportJWK,
+  exportSPKI,
   generateKeyPair,
   jwtVerify,
   decodeJwt,
@@ -1053,13 +1054,16 @@ function registerOidcRoutes(sb: SandboxContext, k: KeycloakInternals): void {
   });
 
   // The realm's public info page (what `GET /auth/realms/mosip` answers in Keycloak 16).
-  r.add("GET", base, (req) => {
+  r.add("GET", base, async (req) => {
     realmOr404(k, req.params.realm);
     const iss = sb.keycloak.issuer(req.params.realm);
+    const pem = await exportSPKI(k.keyOf(req.params.realm).publicKey);
     return {
       status: 200,
       body: {
         realm: req.params.realm,
+        // Base64 DER of the realm's RSA public key, without PEM armour.
+        public_key: pem.replace(/-----[A-Z ]+-----/g, "").replace(/\s+/g, ""),
         "token-service": `${iss}/protocol/openid-connect`,
         "account-service": `${iss}/account`,
         "tokens-not-before": 0,

@@ -617,6 +617,12 @@ describe("registration centres", () => {
     expect(rows.find((r) => r.langCode === "eng")?.name).toBe("CRVS Update Centre v2");
     expect(rows.find((r) => r.langCode === "fra")?.name).toBe("Centre MAJ");
     expect(rows.every((r) => r.workingHours === "9:00:00")).toBe(true);
+    // PUT for a language the centre has no row in updates nothing (and inserts nothing).
+    const missing = ok(
+      await call("PUT", "/registrationcenters", admin, centreBody({ id, langCode: "ara" })),
+    );
+    expect(missing.id).toBeNull();
+    expect(state().centres.some((c) => c.id === id && c.langCode === "ara")).toBe(false);
     // Non-language fields change on every language row at once.
     const nonLanguage = {
       id,

@@ -795,10 +795,25 @@ export function register(sb: SandboxContext): void {
     async (req) => {
       await auth(req, PARTNER_ROLES.credential);
       const { partnerId, credentialType } = req.params;
-      // UNCONFIRMED: with two policies mapped for one (partner, type) the first stored is returned.
-      const row = s.credentialTypes.find(
+      const rows = s.credentialTypes.filter(
         (c) => c.partnerId === partnerId && c.credentialType === credentialType,
       );
+      // PMS 1.2.0.1 reads the pair with a single-row native query
+      // (PartnerPolicyCredentialTypeRepository.findByPartnerIdAndCrdentialType) while the POST keys
+      // rows by (type, partner, policy): two policies for one pair make the query throw, which the
+      // partner service's generic handler answers with a null errorCode (HTTP 200).
+      if (rows.length > 1) {
+        throw new Reply(
+          kernelErr(
+            {
+              errorCode: null,
+              message: `query did not return a unique result: ${rows.length}`,
+            },
+            req,
+          ),
+        );
+      }
+      const row = rows[0];
       const p = row ? s.policies.get(row.policyId) : undefined;
       if (!row || !p) throw fail(req, "PMS_PRT_064", "No details found");
       return kernelOk(

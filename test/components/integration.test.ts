@@ -71,10 +71,10 @@ pulumi.runtime.setAllConfig(
 );
 
 const unwrap = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
-let program: typeof import("../../index");
+let program: typeof import("../../index.js");
 
 beforeAll(async () => {
-  program = await import("../../index");
+  program = await import("../../index.js");
   // Let every registration settle.
   await unwrap(pulumi.all(program.crvsSystems.map((s) => s.clientId)));
 });

@@ -252,6 +252,14 @@ export const policySpec: MosipObjectSpec<PolicyInputs> = {
 
   async create(ctx, inputs) {
     const policyId = policyIdFor(inputs);
+    // find() adopts a matching policy under this id, so one found here differs (e.g. its group was
+    // renamed by hand). PMS saves a given policyId with JPA's save, which would overwrite that row:
+    // never post over an existing id.
+    const clash = await getPolicy(ctx, policyId);
+    if (clash)
+      throw new Error(
+        `the policy id ${policyId} this policy would get already belongs to policy "${clash.policyName}" in group "${clash.policyGroupName}" with other content or group; run \`pulumi refresh\`, or rename the policy`,
+      );
     const post = (name: string) =>
       ctx.client.kernel("POST", POLICIES, {
         request: {

@@ -202,6 +202,24 @@ describe("Policy lifecycle through the provider host", () => {
         revision: REV,
       });
       expect(d.replaces).toEqual(["policyGroupName"]);
+      // A new group under the old name: a create must not post over the existing policy id (PMS
+      // would overwrite that row), it explains instead.
+      const fresh = await mosip.kernel<{ id: string }>("POST", `${POLICIES}/group/new`, {
+        request: { name: GROUP, desc: "same name, new group" },
+      });
+      const err = (await host
+        .create(provider, urn, { ...inputs, revision: REV })
+        .catch((e) => e)) as ProviderHostError;
+      expect(err.details).toMatch(
+        new RegExp(
+          `the policy id ${id} this policy would get already belongs to policy "crvs-datashare" in group "renamed-by-hand"`,
+        ),
+      );
+      const stray = (await sandboxPolicies()).filter((p) => p.policyGroupId === fresh.id);
+      expect(stray).toEqual([]);
+      await mosip.kernel("PUT", `${POLICIES}/group/${fresh.id}`, {
+        request: { name: "spare-group", desc: "same name, new group", isActive: true },
+      });
     } finally {
       await mosip.kernel("PUT", `${POLICIES}/group/${groupId}`, {
         request: { name: GROUP, desc: "CRVS policies", isActive: true },

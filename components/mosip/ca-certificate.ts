@@ -64,7 +64,11 @@ export async function uploadSame<T>(
       if (isErrorCode(e, "KER-PCM-003")) return "present";
       const transient =
         e instanceof MosipError && (e.transient || e.status === undefined || e.status >= 500);
-      if (!transient || attempt >= 3) throw e;
+      if (!transient) throw e;
+      // Out of attempts: a plain Error, so the base does not call create again (which would
+      // generate another key pair instead of re-sending this certificate).
+      if (attempt >= 3)
+        throw Object.assign(new Error((e as Error).message), { errorCode: e.errorCode });
       ctx.log(`${what} attempt ${attempt} did not complete; sending the same certificate again`);
       await new Promise((r) => setTimeout(r, 200 * attempt));
     }

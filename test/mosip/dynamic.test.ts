@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { z } from "zod";
 import { parseStackConfig } from "../../components/config";
 import { MosipApiError, MosipNetworkError } from "../../components/mosip/errors";
@@ -24,6 +24,9 @@ import {
   serializeResourceProviders,
   type SerializedProvider,
 } from "../provider-host/harness";
+
+// Child processes (ts-node serializer, provider host) are slow on a loaded machine.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 const config = (values: Record<string, unknown>) => ({
   get: (k: string) => values[k],

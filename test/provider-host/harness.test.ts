@@ -3,7 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import {
   findLeaks,
   ProviderHostError,
@@ -14,6 +14,9 @@ import {
   type ProviderHost,
   type SerializedProvider,
 } from "./harness";
+
+// Child processes (ts-node serializer, provider host) are slow on a loaded machine.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 const WIDGET = "test/provider-host/fixtures/widget.ts";
 const LEAKY = "test/provider-host/fixtures/leaky.ts";

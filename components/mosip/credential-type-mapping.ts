@@ -51,6 +51,10 @@ function mappingPath(partnerId: string, credentialType: string): string {
   return `${PARTNERS}/${encodeURIComponent(partnerId)}/credentialtype/${encodeURIComponent(credentialType)}/policies`;
 }
 
+/**
+ * The mapping, or undefined on PMS_PRT_064 (no details) / PMS_PRT_005 (no partner). A generic failure
+ * (errorCode null) is PMS's single-row query meeting two rows: explained.
+ */
 async function getMapping(
   ctx: MosipContext,
   partnerId: string,
@@ -60,9 +64,7 @@ async function getMapping(
   try {
     m = await ctx.client.kernel<PmsMapping>("GET", mappingPath(partnerId, credentialType));
   } catch (e) {
-    // No details found / partner does not exist.
     if (isErrorCode(e, "PMS_PRT_064") || isErrorCode(e, "PMS_PRT_005")) return undefined;
-    // A generic failure (errorCode null) here is PMS's single-row query meeting two rows.
     if (e instanceof MosipError && !e.errorCode && !e.transient && e.status === 200)
       throw new Error(
         `PMS cannot read the ${credentialType} mapping of partner ${partnerId}: ${e.message}. If the pair was mapped to two policies, credential issuance for it is broken; remove the extra row from pms.partner_policy_credential_type (MOSIP 1.2.0.1 has no unmap endpoint).`,
@@ -124,8 +126,8 @@ export const credentialTypeMappingSpec: MosipObjectSpec<CredentialTypeMappingInp
     return getMapping(ctx, id.slice(0, at), id.slice(at + 1));
   },
 
+  // No body; an idempotent overwrite of the same triple, so the client may retry it.
   async create(ctx, i) {
-    // No body; an idempotent overwrite of the same triple, so the client may retry it.
     await ctx.client.kernel(
       "POST",
       `${mappingPath(i.partnerId, i.credentialType)}/${encodeURIComponent(i.policyName)}`,

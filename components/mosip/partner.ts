@@ -60,12 +60,13 @@ interface PmsPartnerRow {
 
 const PARTNERS = "/v1/partnermanager/partners";
 
+/** The partner (GET + search row), or undefined on PMS_PRT_005 "Partner does not exist". */
 async function getPartner(ctx: MosipContext, id: string): Promise<Live<PartnerInputs> | undefined> {
   let p: PmsPartner;
   try {
     p = await ctx.client.kernel<PmsPartner>("GET", `${PARTNERS}/${encodeURIComponent(id)}`);
   } catch (e) {
-    if (isErrorCode(e, "PMS_PRT_005")) return undefined; // Partner does not exist
+    if (isErrorCode(e, "PMS_PRT_005")) return undefined;
     throw e;
   }
   const found = await ctx.client.kernel<{ data?: PmsPartnerRow[] }>("POST", `${PARTNERS}/search`, {
@@ -150,8 +151,8 @@ export const partnerSpec: MosipObjectSpec<PartnerInputs> = {
             128,
             "the organisation; must equal the O= of its certificate",
           ),
+          // pmp.partner.valid.email.address.regex (1.2.0.1)
           contactEmail: text("contactEmail", 254, "the partner's contact email").refine(
-            // pmp.partner.valid.email.address.regex (1.2.0.1)
             (s) => /^[\w\-+]+(\.\w+)*@[\w-]+(\.\w+)*(\.[a-z]{2,})$/.test(s),
             { error: "contactEmail is not an address PMS accepts (lower-case top-level domain)" },
           ),
@@ -180,12 +181,13 @@ export const partnerSpec: MosipObjectSpec<PartnerInputs> = {
   // anything is deactivated.
   deleteBeforeReplace: false,
 
+  // A partner deactivated earlier (by this stack's delete or by hand) but holding a certificate is
+  // brought back: it is declared.
   async find(ctx, inputs) {
     const live = await getPartner(ctx, inputs.partnerId);
     if (!live) return undefined;
     const x = live.extra ?? {};
     if (x.isActive === false && x.certificateUploaded === true) {
-      // Deactivated earlier (by this stack's delete or by hand): bring it back, it is declared.
       await setStatus(ctx, live.id, "Active");
       ctx.log(`reactivated the deactivated partner`);
       return (await getPartner(ctx, live.id)) ?? live;
@@ -195,6 +197,7 @@ export const partnerSpec: MosipObjectSpec<PartnerInputs> = {
 
   read: (ctx, id) => getPartner(ctx, id),
 
+  // PMS_PRT_051: registered meanwhile (a lost answer); the base looks it up.
   async create(ctx, inputs) {
     try {
       await ctx.client.kernel("POST", PARTNERS, {
@@ -210,7 +213,7 @@ export const partnerSpec: MosipObjectSpec<PartnerInputs> = {
         idempotent: false,
       });
     } catch (e) {
-      if (isErrorCode(e, "PMS_PRT_051")) return undefined; // registered meanwhile: look it up
+      if (isErrorCode(e, "PMS_PRT_051")) return undefined;
       if (isErrorCode(e, "PMS_PRT_011"))
         throw new Error(
           `PMS refused the registration: the email ${inputs.contactEmail} already belongs to another partner (PMS_PRT_011). Give each partner its own contactEmail.`,
@@ -220,6 +223,8 @@ export const partnerSpec: MosipObjectSpec<PartnerInputs> = {
     return getPartner(ctx, inputs.partnerId);
   },
 
+  // PUT /partners/{id} would reset the logo and additionalInfo someone may have set in the portal;
+  // the v2 PUT carries them over, read from the v2 list (the only read that returns them).
   async update(ctx, live, inputs) {
     const id = encodeURIComponent(live.id);
     if ((inputs.policyGroupName ?? "") !== (live.inputs.policyGroupName ?? "")) {
@@ -240,8 +245,6 @@ export const partnerSpec: MosipObjectSpec<PartnerInputs> = {
     }
     if (inputs.address === live.inputs.address && inputs.contactPhone === live.inputs.contactPhone)
       return;
-    // PUT /partners/{id} would reset the logo and additionalInfo someone may have set in the portal;
-    // the v2 PUT carries them over, read from the v2 list (the only read that returns them).
     const list = await ctx.client.kernel<{
       partners?: { partnerID: string; logoUrl?: string | null; additionalInfo?: unknown }[];
     }>("GET", `${PARTNERS}/v2`, { query: { partnerType: live.inputs.partnerType } });
@@ -256,13 +259,14 @@ export const partnerSpec: MosipObjectSpec<PartnerInputs> = {
     });
   },
 
+  // PMS has no delete for partners (any 1.2.x): deactivate. Its certificate, mappings and keys stay.
+  // PMS_PMP_005: already gone.
   async delete(ctx, id) {
-    // PMS has no delete for partners (any 1.2.x): deactivate. Its certificate, mappings and keys stay.
     try {
       await setStatus(ctx, id, "De-Active");
       ctx.log(`deactivated (MOSIP has no delete for partners); a later create reactivates it`);
     } catch (e) {
-      if (isErrorCode(e, "PMS_PMP_005")) return; // already gone
+      if (isErrorCode(e, "PMS_PMP_005")) return;
       throw e;
     }
   },

@@ -107,16 +107,17 @@ function toLive(p: PmsPolicy): Live<PolicyInputs> {
   };
 }
 
+/** The policy, or undefined on PMS_POL_008 "Policy ID does not exist". */
 async function getPolicy(ctx: MosipContext, id: string): Promise<PmsPolicy | undefined> {
   try {
     return await ctx.client.kernel<PmsPolicy>("GET", `${POLICIES}/${encodeURIComponent(id)}`);
   } catch (e) {
-    if (isErrorCode(e, "PMS_POL_008")) return undefined; // Policy ID does not exist
+    if (isErrorCode(e, "PMS_POL_008")) return undefined;
     throw e;
   }
 }
 
-/** Publishes a drafted policy; one already published (an earlier lost answer) is fine. */
+/** Publishes a drafted policy; one already published (an earlier lost answer, PMS_POL_020) is fine. */
 async function publish(ctx: MosipContext, p: PmsPolicy): Promise<PmsPolicy> {
   if (p.status === "PUBLISHED") return p;
   try {
@@ -127,7 +128,7 @@ async function publish(ctx: MosipContext, p: PmsPolicy): Promise<PmsPolicy> {
     ctx.log(`published policy "${p.policyName}" (id ${p.policyId})`);
     return out;
   } catch (e) {
-    if (!isErrorCode(e, "PMS_POL_020")) throw e; // Can not publish the published policy
+    if (!isErrorCode(e, "PMS_POL_020")) throw e;
     return (await getPolicy(ctx, p.policyId)) ?? p;
   }
 }
@@ -154,6 +155,8 @@ const sameContent = (p: PmsPolicy, i: PolicyInputs) =>
 export const policySpec: MosipObjectSpec<PolicyInputs> = {
   type: "Policy",
   revision: "1",
+  // The members each type's schema requires (§4.3) are checked so a preview already fails. The name
+  // allows 119 characters: room for the "-<8 hex>" suffix a replacement may need (128 in PMS).
   schema: (zod: typeof z) => {
     const text = (field: string, max: number, what: string) =>
       zod
@@ -163,7 +166,6 @@ export const policySpec: MosipObjectSpec<PolicyInputs> = {
           error: `${field} must not be blank (PMS requires it): ${what}`,
         });
     const types = ["Auth", "DataShare", "CredentialIssuance", "MISP"];
-    // The members each type's schema requires (§4.3), checked here so a preview already fails.
     const required: Record<string, string[]> = {
       Auth: ["authTokenType", "allowedAuthTypes", "allowedKycAttributes"],
       DataShare: ["dataSharePolicies", "shareableAttributes"],
@@ -178,7 +180,6 @@ export const policySpec: MosipObjectSpec<PolicyInputs> = {
       .strictObject(
         {
           policyGroupName: text("policyGroupName", 128, "the name of an active policy group"),
-          // 119 leaves room for the "-<8 hex>" suffix a replacement may need (128 in PMS).
           name: text("name", 119, 'the policy\'s name in its group, e.g. "crvs-datashare"'),
           description: text("description", 128, "what the policy is for"),
           policyType: zod.enum(types, {
@@ -216,6 +217,9 @@ export const policySpec: MosipObjectSpec<PolicyInputs> = {
   // The replacement has another id and, when needed, another name: create it first.
   deleteBeforeReplace: false,
 
+  // By our id, else by (group, declared or suffixed name). Equal content is adopted (and published
+  // if a draft); a draft with other content (made by hand, or a run whose publish failed) can still
+  // be changed, so it is converged and published.
   async find(ctx, inputs) {
     const own = await getPolicy(ctx, policyIdFor(inputs));
     const candidates: PmsPolicy[] = own ? [own] : [];
@@ -234,7 +238,6 @@ export const policySpec: MosipObjectSpec<PolicyInputs> = {
     for (const p of candidates) {
       if (p.policyGroupName !== inputs.policyGroupName) continue;
       if (sameContent(p, inputs)) return toLive(await publish(ctx, p));
-      // A draft (e.g. created by hand, or by a run whose publish failed) can still be changed.
       if (p.status !== "PUBLISHED" && p.policyType === inputs.policyType) {
         await putDraft(ctx, p, inputs);
         const updated = (await getPolicy(ctx, p.policyId)) ?? p;
@@ -250,11 +253,13 @@ export const policySpec: MosipObjectSpec<PolicyInputs> = {
     return p ? toLive(p) : undefined;
   },
 
+  // find() adopts a matching policy under our id, so one found here differs (e.g. its group was
+  // renamed by hand). PMS saves a given policyId with JPA's save, which would overwrite that row:
+  // never post over an existing id. PMS_POL_009 on the declared name means a published policy with
+  // other content holds it (find adopts equal content and converges drafts), which MOSIP can neither
+  // change nor remove: the suffixed name is used.
   async create(ctx, inputs) {
     const policyId = policyIdFor(inputs);
-    // find() adopts a matching policy under this id, so one found here differs (e.g. its group was
-    // renamed by hand). PMS saves a given policyId with JPA's save, which would overwrite that row:
-    // never post over an existing id.
     const clash = await getPolicy(ctx, policyId);
     if (clash)
       throw new Error(
@@ -277,8 +282,6 @@ export const policySpec: MosipObjectSpec<PolicyInputs> = {
       await post(inputs.name);
     } catch (e) {
       if (!isErrorCode(e, "PMS_POL_009")) throw e;
-      // The name is held by a published policy with other content (find adopts equal content and
-      // converges drafts), which MOSIP can neither change nor remove: use the suffixed name.
       const name = `${inputs.name}-${contentHash(inputs).slice(0, 8)}`;
       ctx.log(
         `the name "${inputs.name}" is taken in the group by a published policy with other content; creating "${name}"`,

@@ -271,6 +271,34 @@ describe("Policy lifecycle through the provider host", () => {
     expect((await sandboxPolicies()).filter((p) => p.name.startsWith(inputs.name))).toHaveLength(2);
   });
 
+  test("a policy published by hand with the declared name and content is adopted by name", async () => {
+    const content = buildDataSharePolicy({ sharedAttributes: ["gender"] });
+    const hand = await mosip.kernel<{ id: string }>("POST", POLICIES, {
+      request: {
+        policyGroupName: GROUP,
+        name: "hand-made",
+        desc: "published by the onboarder",
+        policyType: "DataShare",
+        version: "1.0",
+        policies: content,
+      },
+    });
+    const groupId = state.policyGroupId as string;
+    await mosip.kernel("POST", `${POLICIES}/${hand.id}/group/${groupId}/publish`);
+    const c = await host.create(provider, urnFor(TYPE, "hand-made"), {
+      policyGroupName: GROUP,
+      name: "hand-made",
+      description: "published by the onboarder",
+      policyType: "DataShare",
+      version: "1.0",
+      policies: content as unknown as Record<string, unknown>,
+      revision: REV,
+    });
+    expect(c.id).toBe(hand.id);
+    expect(c.properties).toMatchObject({ policyName: "hand-made", status: "PUBLISHED" });
+    expect((await sandboxPolicies()).filter((p) => p.name.startsWith("hand-made"))).toHaveLength(1);
+  });
+
   test("a draft with the declared name is converged and published instead of duplicated", async () => {
     const auth = buildAuthPolicy({ claims: ["name", "birthdate"] });
     const draft = await mosip.kernel<{ id: string }>("POST", POLICIES, {

@@ -17,6 +17,8 @@
 //   always set). The VID type defaults to PERPETUAL (MOSIP 1.2's default VID policy types are
 //   PERPETUAL and TEMPORARY). DECISION: "retrieve" rather than a fresh VID per credential, so the
 //   CRVS sees one stable VID per person and MOSIP's per-UIN VID limit is not exhausted.
+//   UNCONFIRMED: the literal values of CredentialConstants.VID / RETRIEVE ("vid", "retrieve"; the
+//   code compares them ignoring case) and the VID type names were not read from source here.
 // - PSUT: DECISION. MOSIP 1.2.0.1's credential service has no shareable attribute that yields a
 //   partner-specific user token (the only special attributes are the names, the address, the
 //   encryption key, `vid` and the biometrics), and MOSIP's own CRVS mediator derives a partner token
@@ -24,7 +26,8 @@
 //   (never the UIN, never a VID): the CRVS correlates the credential with its own registration id
 //   (the event's additionalData), and the PSUT reaches the CRVS through eSignet, where the Auth
 //   policy's `authTokenType` is "partner" (IDA derives the token per partner) instead of the seeds'
-//   "policy".
+//   "policy". UNCONFIRMED: that IDA's "partner" token type is the PSUT eSignet hands out as `sub`
+//   (taken from the schema's enum random|partner|policy, §4.3, not from IDA's source).
 // - PSUT+VID: the VID attribute above, and authTokenType "partner".
 //
 // Every other shared attribute is `{attributeName: a, source: [{attribute: a}], encrypted}`, the

@@ -123,8 +123,10 @@ export function checkRedirectUris(
   const out: Violation[] = [];
   for (const prop of uriProperties(r.type, r.props)) {
     const v = r.props[prop];
-    const list = typeof v === "string" ? [v] : strings(v);
+    // Indexes stay those of the input list; values not known yet (preview) are skipped.
+    const list: unknown[] = typeof v === "string" ? [v] : Array.isArray(v) ? v : [];
     list.forEach((uri, i) => {
+      if (typeof uri !== "string") return;
       const problem = redirectUriProblem(uri, env);
       const where = Array.isArray(v) ? `${prop}[${i}]` : prop;
       if (problem) out.push({ message: `${label(r)} ${where}: ${problem}.` });

@@ -244,7 +244,9 @@ function resign(leaf: X509Certificate, ca: CertAndKey, domain: string): string {
   const caTbs = tbsFields(ca.cert.raw);
   const sha256WithRsa = encodeTlv(0x30, oid("1.2.840.113549.1.1.11"), Buffer.from([0x05, 0x00]));
   const serial = randomBytes(16);
-  serial[0] &= 0x7f;
+  // Positive and without a leading zero byte: a DER INTEGER whose first byte is 0 (after masking)
+  // would be re-encoded shorter by some parsers and Node then fails to read the certificate.
+  serial[0] = (serial[0] & 0x7f) | 0x40;
   const notBefore = new Date();
   const notAfter = new Date(notBefore.getTime() + ISSUER_CERT_YEARS * 365 * DAY);
   // keyUsage: digitalSignature, plus keyEncipherment + dataEncipherment for AUTH.

@@ -136,7 +136,8 @@ async function signingKey(ca: CertAndKey, sigAlg: SigAlg): Promise<webcrypto.Cry
 
 function serial(): string {
   const b = randomBytes(16);
-  b[0] &= 0x7f; // positive INTEGER
+  // Positive, and never a leading zero byte (that would not be minimal DER).
+  b[0] = (b[0] & 0x7f) | 0x40;
   return b.toString("hex");
 }
 

@@ -3,7 +3,7 @@
 // The partner's prerequisites (group, published policies, registration, CA + leaf certificates that
 // activate it) are set up through the sandbox's HTTP API directly.
 import { createServer } from "node:net";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { MosipClient } from "../../components/mosip/client";
 import { buildDataSharePolicy } from "../../components/mosip/policy-builder";
 import {
@@ -19,6 +19,9 @@ import {
 } from "../provider-host/harness";
 import { startSandbox, type Sandbox } from "../sandbox/server";
 import { makeCa, makeLeaf } from "../sandbox/testing-certs";
+
+// Child processes (ts-node serializer, provider host) are slow on a loaded machine.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 const CLIENT_ID = "mosip-deployment-client";
 const APP_ID = "partner";

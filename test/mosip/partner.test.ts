@@ -1,7 +1,7 @@
 // Partner through the path `pulumi up` uses: serialized by Pulumi's closure serializer (CommonJS
 // ts-node child), run by the SDK's dynamic-provider host over gRPC, against the MOSIP sandbox.
 import { createServer } from "node:net";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { MosipClient } from "../../components/mosip/client";
 import {
   findLeaks,
@@ -16,6 +16,9 @@ import {
 } from "../provider-host/harness";
 import { startSandbox, type Sandbox } from "../sandbox/server";
 import { makeCa, makeLeaf, type CertAndKey } from "../sandbox/testing-certs";
+
+// Child processes (ts-node serializer, provider host) are slow on a loaded machine.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 const CLIENT_ID = "mosip-deployment-client";
 const APP_ID = "partner";

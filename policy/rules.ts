@@ -331,6 +331,13 @@ export function checkClientIdIsPartnerId(
         message: `${label(s)} topic: "${topic}" does not start with the client id of a CRVS client (${owners.map((o) => `${o}/`).join(", ")}): the hub only lets <clientId> subscribe to <clientId>/...; use e.g. "${owners[0]}/CREDENTIAL_ISSUED".`,
       });
     }
+    const subscriber = str(s.props.subscriberClientId);
+    if (subscriber !== undefined && prefix && subscriber !== prefix) {
+      out.push({
+        urn: s.urn,
+        message: `${label(s)} subscriberClientId: "${subscriber}" subscribes to "${topic}", but the hub only lets client "${prefix}" subscribe under ${prefix}/: subscribe with the client whose id is the topic's partner id.`,
+      });
+    }
   }
   return out;
 }
@@ -404,6 +411,8 @@ function plainCredentials(value: unknown, path: string, depth = 0): string[] {
   if (Array.isArray(value))
     return value.flatMap((v, i) => plainCredentials(v, `${path}[${i}]`, depth + 1));
   if (!isRecord(value)) return [];
+  // A private JWK (RSA/EC private exponent or key in `d`).
+  if (typeof value.kty === "string" && typeof value.d === "string") return [path];
   return Object.entries(value).flatMap(([k, v]) => {
     const p = `${path}.${k}`;
     if (isCredentialName(k) && typeof v === "string" && v.length > 0) return [p];

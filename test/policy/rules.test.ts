@@ -298,8 +298,12 @@ describe("rule 4: client id equals partner id", () => {
   const kc = (clientId: string) => res(TYPES.keycloakClient, `${clientId}-client`, { clientId });
   const partner = (partnerId: string, partnerType = "Credential_Partner") =>
     res(TYPES.partner, partnerId, { partnerId, partnerType });
-  const sub = (topic: string) =>
-    res(SUBSCRIPTION, `sub-${topic}`, { topic, callback: "https://crvs.example.org/cb" });
+  const sub = (topic: string, subscriberClientId?: string) =>
+    res(SUBSCRIPTION, `sub-${topic}`, {
+      topic,
+      callback: "https://crvs.example.org/cb",
+      ...(subscriberClientId ? { subscriberClientId } : {}),
+    });
 
   test.each<[string, ResourceView[], string[], string[]]>([
     [
@@ -343,6 +347,18 @@ describe("rule 4: client id equals partner id", () => {
       ["topic"],
     ],
     ["topic without a prefix", [kc("opencrvs-partner"), sub("CREDENTIAL_ISSUED")], [], ["topic"]],
+    [
+      "subscriber client is the topic's partner",
+      [kc("opencrvs-partner"), sub("opencrvs-partner/CREDENTIAL_ISSUED", "opencrvs-partner")],
+      [],
+      [],
+    ],
+    [
+      "subscriber client differs from the topic's partner",
+      [kc("opencrvs-partner"), kc("other"), sub("opencrvs-partner/CREDENTIAL_ISSUED", "other")],
+      ["opencrvs-partner", "other"],
+      ["subscriberClientId"],
+    ],
   ])("%s", (_what, resources, configIds, props) => {
     const v = checkClientIdIsPartnerId(resources, configIds);
     expect(v.map((x) => x.message.match(/" (\w+): /)?.[1])).toEqual(props);
@@ -424,6 +440,35 @@ describe("rule 6: secrets only as secrets", () => {
       "a PEM private key nested in a non-credential property",
       res(`${TYPES.mosipPrefix}Thing`, "t", { settings: { blob: pem } }),
       ["settings.blob"],
+    ],
+    [
+      "OIDC client whose private JWK is not a secret output",
+      res(OIDC, "o", {
+        redirectUris: ["https://x.example.org/cb"],
+        privateJwk: { kty: "RSA", n: "AQAB", e: "AQAB", d: "Zm9v" },
+        publicKey: { kty: "RSA", n: "AQAB", e: "AQAB" },
+      }),
+      ["privateJwk"],
+    ],
+    [
+      "OIDC client with its private key and JWK as secret outputs",
+      res(
+        OIDC,
+        "o",
+        { privateKeyPem: pem, privateJwk: { kty: "RSA", d: "Zm9v" } },
+        { secretOutputs: ["privateKeyPem", "privateJwk"] },
+      ),
+      [],
+    ],
+    [
+      "WebSub subscription with its client secret and hub secret as secret outputs",
+      res(
+        SUBSCRIPTION,
+        "s",
+        { topic: "p/T", subscriberClientId: "p", subscriberClientSecret: "x", hubSecret: "y" },
+        { secretOutputs: ["hubSecret", "subscriberClientSecret"] },
+      ),
+      [],
     ],
     [
       "names that only look like credentials",

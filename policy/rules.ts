@@ -37,6 +37,7 @@ export const TYPES = {
   partner: "pulumi-nodejs:dynamic/mosip:Partner",
   policy: "pulumi-nodejs:dynamic/mosip:Policy",
   credentialTypeMapping: "pulumi-nodejs:dynamic/mosip:CredentialTypeMapping",
+  policyMapping: "pulumi-nodejs:dynamic/mosip:PolicyMapping",
   kubernetesSecret: "kubernetes:core/v1:Secret",
   kubernetesConfigMap: "kubernetes:core/v1:ConfigMap",
 } as const;
@@ -170,7 +171,7 @@ export function sharesUin(policies: unknown): boolean {
 /**
  * Rule 2 over the stack: every PMS policy that shares the UIN must be covered by a legal mandate,
  * either `legallyMandated: true` on the policy resource itself, or through every credential-type
- * mapping that points a partner at it, that partner's crvsSystems entry with identifier UIN and
+ * mapping or partner-policy mapping that points a partner at it, that partner's crvsSystems entry with identifier UIN and
  * legallyMandated: true. A UIN-sharing policy no partner is mapped to has no mandate at all. The
  * stack config is checked too, in case the program's own validation was bypassed.
  */
@@ -182,7 +183,9 @@ export function checkUinSharing(
   const mandated = new Map(
     systems.map((s) => [s.partnerId, s.identifier === "UIN" && s.legallyMandated === true]),
   );
-  const mappings = resources.filter((r) => r.type === TYPES.credentialTypeMapping);
+  const mappings = resources.filter(
+    (r) => r.type === TYPES.credentialTypeMapping || r.type === TYPES.policyMapping,
+  );
   for (const p of resources.filter((r) => r.type === TYPES.policy)) {
     if (!sharesUin(p.props.policies)) continue;
     if (p.props.legallyMandated === true) continue;

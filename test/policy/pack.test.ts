@@ -263,15 +263,14 @@ describe("policy/index.ts served by the policy SDK", () => {
 
   beforeAll(async () => {
     // Both at once: each compiles the pack with ts-node (type-checked, as the CLI's runner does).
-    const [prod, dev] = await Promise.all([
+    // Each is recorded as soon as it is up, so afterAll stops it even when the other fails.
+    await Promise.all([
       servePack({
         "mosip-crvs:environment": "production",
         "mosip-crvs:crvsSystems": JSON.stringify([{ partnerId: "opencrvs-partner" }]),
-      }),
-      servePack({ "mosip-crvs:environment": "development" }),
+      }).then((s) => (served.production = s)),
+      servePack({ "mosip-crvs:environment": "development" }).then((s) => (served.development = s)),
     ]);
-    served.production = prod;
-    served.development = dev;
   }, 240_000);
 
   afterAll(() => {

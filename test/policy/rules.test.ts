@@ -216,6 +216,16 @@ describe("rule 2: no UIN sharing without legallyMandated", () => {
       1,
     ],
     ["a UIN policy mapped to nobody", [uinPolicy("uin-pol")], [mandated], 1],
+    [
+      "a UIN policy a partner without a mandate requested through a policy mapping",
+      [
+        uinPolicy("uin-pol"),
+        mapping("crvs-a", "uin-pol"),
+        res(TYPES.policyMapping, "pm", { partnerId: "crvs-b", policyName: "uin-pol" }),
+      ],
+      [mandated, notMandated],
+      1,
+    ],
     ["a policy sharing the UIN under another name", [renamedUin], [], 1],
     [
       "stack config with identifier UIN and no mandate",

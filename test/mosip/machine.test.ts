@@ -1,0 +1,416 @@
+// Machine through the path `pulumi up` uses (closure serializer + the SDK's dynamic-provider host)
+// against the sandbox masterdata: generated and supplied keys, byte-wise key comparison, adoption,
+// the rename quirk, unmap + decommission, failures and injected faults.
+import { createPublicKey, generateKeyPairSync, sign, verify } from "node:crypto";
+import { createServer } from "node:net";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
+import { MosipClient } from "../../components/mosip/client";
+import { machineSpec } from "../../components/mosip/machine";
+import { generateMachineKeyPair } from "../../components/mosip/machine-keys";
+import {
+  findLeaks,
+  ProviderHostError,
+  serializeResourceProviders,
+  startProviderHost,
+  stripProvider,
+  urnFor,
+  type ProviderHost,
+  type Props,
+  type SerializedProvider,
+} from "../provider-host/harness";
+import { startSandbox, type Sandbox } from "../sandbox/server";
+
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
+
+const CLIENT_ID = "mosip-deployment-client";
+const TYPE = "pulumi-nodejs:dynamic/mosip:Machine";
+const MD = "/v1/masterdata";
+const REV = "1.1";
+
+let sandbox: Sandbox;
+let secret: string;
+let provider: SerializedProvider;
+let host: ProviderHost;
+let mosip: MosipClient;
+let centreId: string;
+
+function stackConfig(apiBaseUrl: string, extra: Record<string, unknown> = {}) {
+  return {
+    "mosip-crvs:mosip": { apiBaseUrl, clientId: CLIENT_ID, appId: "admin", ...extra },
+    "mosip-crvs:mosipClientSecret": secret,
+  };
+}
+
+const machineInputs = (name: string, over: Record<string, unknown> = {}): Props => ({
+  name,
+  machineSpecId: "1001",
+  serialNum: "SN-0001",
+  macAddress: "00:1A:2B:3C:4D:5E",
+  ipAddress: "10.0.0.10",
+  zoneCode: "RAB",
+  regCenterId: centreId,
+  active: true,
+  revision: REV,
+  ...over,
+});
+
+interface SandboxMachine {
+  id: string;
+  name: string;
+  ipAddress: string;
+  regCenterId: string | null;
+  isActive: boolean;
+  isDeleted: boolean;
+  publicKey: string;
+  keyIndex: string;
+}
+async function machines(): Promise<SandboxMachine[]> {
+  const res = await fetch(`${sandbox.url}/__sandbox/state`);
+  const state = (await res.json()) as { masterdata: { machines: Record<string, SandboxMachine> } };
+  return Object.values(state.masterdata.machines);
+}
+const liveNamed = async (name: string) =>
+  (await machines()).filter((m) => m.name === name && !m.isDeleted);
+
+const stateOf = (p: Props) => stripProvider(p);
+
+/** The private key signs what MOSIP's registered public key verifies. */
+function pairs(privatePem: unknown, registered: unknown): boolean {
+  const pub = createPublicKey({
+    key: Buffer.from(String(registered), "base64url"),
+    format: "der",
+    type: "spki",
+  });
+  const sig = sign("sha256", Buffer.from("packet"), String(privatePem));
+  return verify("sha256", Buffer.from("packet"), pub, sig);
+}
+
+beforeAll(async () => {
+  sandbox = await startSandbox();
+  secret = sandbox.context.options.adminClientSecret;
+  mosip = new MosipClient({
+    apiBaseUrl: sandbox.url,
+    credentials: { clientId: CLIENT_ID, secretKey: secret, appId: "admin" },
+    retries: 0,
+  });
+  const c = await mosip.kernel<{ id: string }>("POST", `${MD}/registrationcenters`, {
+    request: {
+      name: "Machine Test Centre",
+      addressLine1: "1 Rue Test",
+      langCode: "eng",
+      isActive: true,
+      centerTypeCode: "REG",
+      latitude: "34.0209",
+      longitude: "-6.8416",
+      locationCode: "10114",
+      holidayLocationCode: "RSK",
+      workingHours: "8:00-17:00",
+      perKioskProcessTime: "00:15:00",
+      centerStartTime: "08:00:00",
+      centerEndTime: "17:00:00",
+      zoneCode: "RAB",
+    },
+    idempotent: false,
+  });
+  centreId = c.id;
+  [provider] = await serializeResourceProviders([
+    {
+      module: "components/mosip/machine.ts",
+      export: "Machine",
+      args: { name: "serialized", machineSpecId: "1001", ipAddress: "10.0.0.1", zoneCode: "RAB" },
+    },
+  ]);
+  host = await startProviderHost({
+    config: stackConfig(sandbox.url),
+    env: { MOSIP_RETRY_DELAY_MS: "50" },
+    secretKeys: ["mosip-crvs:mosipClientSecret"],
+  });
+});
+
+afterAll(async () => {
+  await host?.close();
+  await mosip?.close();
+  await sandbox?.close();
+});
+
+describe("Machine lifecycle through the provider host", () => {
+  const urn = urnFor(TYPE, "desk-1");
+  let inputs: Props;
+  let id: string;
+  let state: Props;
+
+  test("type token, secret outputs, no credential in the provider, size reported", () => {
+    expect(provider.type).toBe(TYPE);
+    expect(machineSpec.secretOutputs).toEqual(["privateKeyPem", "signPrivateKeyPem"]);
+    expect(findLeaks(provider.text, [secret])).toEqual([]);
+    console.log(`Machine serialized provider: ${provider.size} bytes`);
+  });
+
+  test("check: a bad key is named with the fix; a base64 key is normalised to MOSIP's form", async () => {
+    inputs = machineInputs("crvs-desk-1");
+    const bad = await host.check(provider, urn, {}, { ...inputs, publicKey: "bm90IGEga2V5" });
+    expect(bad.failures).toEqual([
+      {
+        property: "publicKey",
+        reason: expect.stringMatching(/not a base64 or base64url X\.509 .*KER-MSD-257.*generate/),
+      },
+    ]);
+    const der = generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey.export({
+      format: "der",
+      type: "spki",
+    });
+    const ok = await host.check(
+      provider,
+      urn,
+      {},
+      { ...inputs, signPublicKey: der.toString("base64") },
+    );
+    expect(ok.failures).toEqual([]);
+    expect(ok.inputs.signPublicKey).toBe(der.toString("base64url"));
+  });
+
+  test("create registers generated key pairs and activates the machine", async () => {
+    const created = await host.create(provider, urn, inputs);
+    id = created.id;
+    state = stateOf(created.properties);
+    expect(id).toMatch(/^\d{5}$/);
+    expect(state).toMatchObject({ ...inputs, machineId: id, createdByStack: true });
+    expect(state.publicKey).toBeUndefined();
+    expect(pairs(state.privateKeyPem, state.registeredPublicKey)).toBe(true);
+    expect(pairs(state.signPrivateKeyPem, state.registeredSignPublicKey)).toBe(true);
+    const [m] = await liveNamed("crvs-desk-1");
+    expect(m).toMatchObject({ id, isActive: true, regCenterId: centreId });
+    expect(m!.publicKey).toBe(state.registeredPublicKey);
+    expect(m!.keyIndex).toBe(state.keyIndex);
+  });
+
+  test("read equals the state; diff with the same inputs is empty", async () => {
+    const r = await host.read(provider, id, urn, state);
+    expect(stateOf(r.properties)).toEqual(state);
+    expect(await host.diff(provider, id, urn, state, inputs)).toEqual({
+      changes: "none",
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
+  });
+
+  test("drift (IP, status, a key replaced by hand) is seen by read and converged by update", async () => {
+    const other = generateMachineKeyPair();
+    await mosip.kernel("PUT", `${MD}/machines`, {
+      request: {
+        id,
+        name: "crvs-desk-1",
+        machineSpecId: "1001",
+        ipAddress: "10.9.9.9",
+        zoneCode: "RAB",
+        regCenterId: centreId,
+        publicKey: other.key,
+      },
+    });
+    await mosip.kernel("PATCH", `${MD}/machines`, { query: { id, isActive: false } });
+    const r = await host.read(provider, id, urn, state);
+    const seen = stateOf(r.inputs!);
+    expect(seen).toMatchObject({ ipAddress: "10.9.9.9", active: false, publicKey: other.key });
+    expect(seen.signPublicKey).toBeUndefined(); // still the one we hold
+    expect(r.properties.privateKeyPem).toBeUndefined();
+    expect((await host.diff(provider, id, urn, seen, inputs)).changes).toBe("some");
+    const u = await host.update(provider, id, urn, stateOf(r.properties), inputs);
+    const after = stateOf(u.properties);
+    expect(after).toMatchObject({ ...inputs, machineId: id });
+    expect(after.publicKey).toBeUndefined();
+    expect(after.registeredPublicKey).not.toBe(other.key);
+    expect(pairs(after.privateKeyPem, after.registeredPublicKey)).toBe(true);
+    expect(after.signPrivateKeyPem).toBe(state.signPrivateKeyPem);
+    const [m] = await liveNamed("crvs-desk-1");
+    expect(m).toMatchObject({ ipAddress: "10.0.0.10", isActive: true });
+    state = after;
+  });
+
+  test("create on the existing machine adopts it: no second machine", async () => {
+    const again = await host.create(provider, urn, inputs);
+    expect(again.id).toBe(id);
+    expect(again.properties.privateKeyPem).toBe(state.privateKeyPem);
+    expect(await liveNamed("crvs-desk-1")).toHaveLength(1);
+  });
+
+  test("supplied keys: given in base64, stored in base64url, no diff", async () => {
+    const enc = generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey.export({
+      format: "der",
+      type: "spki",
+    });
+    const sig = generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey.export({
+      format: "der",
+      type: "spki",
+    });
+    const raw = machineInputs("crvs-desk-2", {
+      publicKey: enc.toString("base64"),
+      signPublicKey: sig.toString("base64"),
+    });
+    const u2 = urnFor(TYPE, "desk-2");
+    const checked = stripProvider((await host.check(provider, u2, {}, raw)).inputs);
+    const c = await host.create(provider, u2, checked);
+    const s2 = stateOf(c.properties);
+    expect(s2.registeredPublicKey).toBe(enc.toString("base64url"));
+    expect(s2.privateKeyPem).toBeUndefined();
+    const r = await host.read(provider, c.id, u2, s2);
+    expect(stateOf(r.inputs!)).toEqual(checked);
+    expect((await host.diff(provider, c.id, u2, stateOf(r.properties), checked)).changes).toBe(
+      "none",
+    );
+
+    // MOSIP's update would let desk-2 take desk-1's name; the resource refuses first.
+    const err = (await host
+      .update(provider, c.id, u2, s2, { ...checked, name: "crvs-desk-1" })
+      .catch((e) => e)) as ProviderHostError;
+    expect(err.details).toMatch(
+      new RegExp(`cannot rename machine ${c.id} to "crvs-desk-1": machine ${id} already has`),
+    );
+    expect(await liveNamed("crvs-desk-1")).toHaveLength(1);
+    await host.delete(provider, c.id, u2, s2);
+  });
+
+  test("a machine made outside the stack: refused without its keys, adopted with them, left on delete", async () => {
+    const k1 = generateMachineKeyPair();
+    const k2 = generateMachineKeyPair();
+    const m = await mosip.kernel<{ id: string }>("POST", `${MD}/machines`, {
+      request: {
+        name: "existing-desk",
+        machineSpecId: "1001",
+        ipAddress: "10.0.0.50",
+        zoneCode: "RAB",
+        regCenterId: centreId,
+        publicKey: k1.key,
+        signPublicKey: k2.key,
+        isActive: true,
+      },
+      idempotent: false,
+    });
+    const u3 = urnFor(TYPE, "existing");
+    const err = (await host
+      .create(provider, u3, machineInputs("existing-desk", { ipAddress: "10.0.0.50" }))
+      .catch((e) => e)) as ProviderHostError;
+    expect(err.details).toMatch(
+      /already exists in MOSIP \(id \d+\) with keys this stack did not generate\. To adopt it, give its publicKey and signPublicKey/,
+    );
+    const c = await host.create(
+      provider,
+      u3,
+      machineInputs("existing-desk", { publicKey: k1.key, signPublicKey: k2.key }),
+    );
+    expect(c.id).toBe(m.id);
+    expect(c.properties.createdByStack).toBe(false);
+    expect((await liveNamed("existing-desk"))[0]).toMatchObject({ ipAddress: "10.0.0.10" });
+    await host.delete(provider, c.id, u3, stateOf(c.properties));
+    expect(await liveNamed("existing-desk")).toHaveLength(1);
+  });
+
+  test("delete unmaps the machine from its centre and decommissions it", async () => {
+    await host.delete(provider, id, urn, state);
+    const m = (await machines()).find((x) => x.id === id);
+    expect(m).toMatchObject({ isDeleted: true, regCenterId: null });
+    expect((await host.read(provider, id, urn, state)).id).toBe("");
+    await host.delete(provider, id, urn, state);
+  });
+});
+
+describe("failures say what failed, where, and what to do, without secrets", () => {
+  const urn = urnFor(TYPE, "broken");
+
+  test("a wrong client secret", async () => {
+    const wrong = "sandbox-wrong-secret-for-test";
+    const h = await startProviderHost({
+      config: {
+        ...stackConfig(sandbox.url, { maxRetries: 0 }),
+        "mosip-crvs:mosipClientSecret": wrong,
+      },
+      secretKeys: ["mosip-crvs:mosipClientSecret"],
+    });
+    try {
+      const err = (await h
+        .create(provider, urn, machineInputs("x"))
+        .catch((e) => e)) as ProviderHostError;
+      expect(err.details).toMatch(/^Machine machine "x": create failed: Authentication as client/);
+      expect(err.details).toMatch(/Check .*mosip\.clientId/);
+      expect(findLeaks(err.details, [wrong, secret])).toEqual([]);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test("an unreachable MOSIP", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, "127.0.0.1", () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const h = await startProviderHost({
+      config: stackConfig(`http://127.0.0.1:${port}`, { maxRetries: 0 }),
+      secretKeys: ["mosip-crvs:mosipClientSecret"],
+    });
+    try {
+      const err = (await h
+        .create(provider, urn, machineInputs("x"))
+        .catch((e) => e)) as ProviderHostError;
+      expect(err.details).toMatch(/^Machine machine "x": create failed: .*ECONNREFUSED.*\. Check /);
+      expect(findLeaks(err.details, [secret])).toEqual([]);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test("a MOSIP validation error (unknown machine spec) and a zone outside the caller's", async () => {
+    const err = (await host
+      .create(provider, urn, machineInputs("bad-spec", { machineSpecId: "9999" }))
+      .catch((e) => e)) as ProviderHostError;
+    expect(err.details).toMatch(
+      /^Machine machine "bad-spec": create failed: MOSIP rejected POST .*\/machines: KER-MSD-250/,
+    );
+    expect(await liveNamed("bad-spec")).toEqual([]);
+    const zone = (await host
+      .create(
+        provider,
+        urn,
+        machineInputs("far-desk", { zoneCode: "NOPE", regCenterId: undefined }),
+      )
+      .catch((e) => e)) as ProviderHostError;
+    expect(zone.details).toMatch(/KER-MSD-255.*zone mapping covering the machine's zone/);
+    expect(findLeaks(zone.details + err.details, [secret])).toEqual([]);
+  });
+});
+
+describe("under injected faults", () => {
+  test("create and update succeed and no machine is created twice", async () => {
+    const names = ["fault-desk-0", "fault-desk-1", "fault-desk-2"];
+    try {
+      await fetch(`${sandbox.url}/__sandbox/faults`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          rate: 0.2,
+          kinds: ["5xx", "reset", "delay", "expired-token"],
+          delayMs: 300,
+          seed: 5,
+        }),
+      });
+      const before = sandbox.requests.length;
+      for (const name of names) {
+        const urn = urnFor(TYPE, name);
+        const c = await host.create(provider, urn, machineInputs(name));
+        const u = await host.update(
+          provider,
+          c.id,
+          urn,
+          stateOf(c.properties),
+          machineInputs(name, { ipAddress: "10.0.0.99" }),
+        );
+        expect(u.properties.ipAddress).toBe("10.0.0.99");
+        expect(pairs(u.properties.privateKeyPem, u.properties.registeredPublicKey)).toBe(true);
+      }
+      expect(sandbox.requests.slice(before).filter((r) => r.fault).length).toBeGreaterThan(2);
+    } finally {
+      await fetch(`${sandbox.url}/__sandbox/faults`, { method: "DELETE" });
+    }
+    for (const name of names) expect(await liveNamed(name), name).toHaveLength(1);
+  });
+});

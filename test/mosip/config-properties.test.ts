@@ -165,6 +165,14 @@ describe("ConfigProperties lifecycle on packet-manager-default.properties", () =
     expect(stateOf(r.inputs)).toEqual(checked);
   });
 
+  test("check leaves values unknown during preview (the client id of a new Keycloak client) alone", async () => {
+    const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    const news = { ...inputs, keys: { [AUD]: { contains: [unknown] } }, revision: REV };
+    const r = await host.check(provider, urn, {}, news);
+    expect(r.failures).toEqual([]);
+    expect(stateOf(r.inputs)).toEqual(news);
+  });
+
   test("check names each bad property and the fix", async () => {
     const r = await host.check(
       provider,
@@ -263,6 +271,11 @@ describe("ConfigProperties lifecycle on packet-manager-default.properties", () =
       application: "registration-processor",
     });
     expect(f.replaces).toEqual(["file"]);
+    const k = await host.diff(provider, id, urn, state, {
+      ...checked,
+      keys: { ...checked.keys, [AUD]: { contains: [CLIENT, "another-client"] } },
+    });
+    expect(k).toEqual({ changes: "some", replaces: [], deleteBeforeReplace: false });
   });
 
   test("drift by hand (client id removed from the audience) is seen by read and repaired by update", async () => {

@@ -115,6 +115,9 @@ describe("CaCertificate lifecycle through the provider host", () => {
     expect(by.domain).toMatch(/one of AUTH, DEVICE, FTM, MISP/);
     expect(by.certificatePem).toMatch(/not a PEM X\.509 certificate/);
     expect(by.colour).toMatch(/unknown argument/);
+    const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"; // a preview's unknown value
+    const preview = await host.check(provider, urn, {}, { certificatePem: UNKNOWN });
+    expect(preview.failures).toEqual([]);
     const none = await host.check(provider, urn, {}, {});
     expect(none.failures).toEqual([
       { property: "organisation", reason: expect.stringMatching(/organisation is required/) },

@@ -209,6 +209,20 @@ describe("PartnerCertificate lifecycle through the provider host", () => {
     );
     expect(reasons).toMatch(/O= is "Other" but organisationName is .*KER-PCM-008/);
     expect(findLeaks(reasons, [ca.privateKeyPem])).toEqual([]);
+    // During a preview the CA's outputs are unknown: no failure, the values stay unknown.
+    const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    const preview = await host.check(
+      provider,
+      urn,
+      {},
+      {
+        ...full,
+        caCertificatePem: UNKNOWN,
+        caPrivateKeyPem: UNKNOWN,
+      },
+    );
+    expect(preview.failures).toEqual([]);
+    expect(preview.inputs.caPrivateKeyPem).toBe(UNKNOWN);
     const short = await host.check(provider, urn, {}, { ...full, validityDays: 100 });
     expect(short.failures.map((f) => f.property)).toEqual(["validityDays"]);
   });

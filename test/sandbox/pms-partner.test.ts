@@ -675,6 +675,13 @@ describe("partner registration and read-back", () => {
       partnerDomain: "AUTH",
     });
     expect(codes(foreignCert)).toEqual(["PMS_PRT_055"]);
+    // MOSIP checks the caller before the partner exists: an unknown id is not revealed as such.
+    const unknownCert = await call(sandbox, myTok, "POST", `${PT}/partners/certificate/upload`, {
+      partnerId: unique("crvs-nobody"),
+      certificateData: leaf.certPem,
+      partnerDomain: "AUTH",
+    });
+    expect(codes(unknownCert)).toEqual(["PMS_PRT_055"]);
     // Search shows a partner only its own rows.
     const rows = ok(
       await call(sandbox, myTok, "POST", `${PT}/partners/search`, { partnerType: "all" }),

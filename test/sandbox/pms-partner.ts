@@ -443,8 +443,10 @@ export function register(sb: SandboxContext): void {
     const certificateData = v.text("certificateData");
     const partnerDomain = v.text("partnerDomain");
     const partnerId = v.text("partnerId");
-    const partner = partnerOr(req, partnerId);
+    // PMS 1.2.0.1 uploadPartnerCertificate checks the caller before looking the partner up, so a
+    // non-admin caller gets PMS_PRT_055 for an unknown id too (it cannot probe which ids exist).
     selfRule(req, who, partnerId);
+    const partner = partnerOr(req, partnerId);
     const type = PARTNER_TYPES.find((t) => t.code === partner.partnerTypeCode);
     if (type?.isPolicyRequired && !partner.policyGroupId) {
       throw fail(req, "PMS_PRT_054", "Policy group not mapped for given partner");

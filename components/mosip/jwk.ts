@@ -17,29 +17,21 @@ export interface RsaKeyPair {
 }
 
 /**
- * json-simple's string escaping (jose4j writes JWKs with it): `"`, `\`, `/`, control characters,
- * U+007F..U+009F and U+2000..U+20FF as \uXXXX.
+ * json-simple's string escaping (jose4j writes JWKs with it): JSON's, plus `/` as `\/`, and
+ * U+007F..U+009F and U+2000..U+20FF as \uXXXX, hex in upper case.
  */
 function escapeJson(s: string): string {
-  let out = "";
-  for (const ch of s) {
-    const c = ch.charCodeAt(0);
-    const named: Record<string, string> = {
-      '"': '\\"',
-      "\\": "\\\\",
-      "/": "\\/",
-      "\b": "\\b",
-      "\f": "\\f",
-      "\n": "\\n",
-      "\r": "\\r",
-      "\t": "\\t",
-    };
-    if (named[ch]) out += named[ch];
-    else if (c <= 0x1f || (c >= 0x7f && c <= 0x9f) || (c >= 0x2000 && c <= 0x20ff))
-      out += "\\u" + c.toString(16).toUpperCase().padStart(4, "0");
-    else out += ch;
-  }
-  return out;
+  return JSON.stringify(s)
+    .slice(1, -1)
+    .replace(/\\u([0-9a-f]{4})|\\.|[/\u007f-\u009f\u2000-\u20ff]/g, (m, h?: string) =>
+      h
+        ? `\\u${h.toUpperCase()}`
+        : m.length === 2
+          ? m
+          : m === "/"
+            ? "\\/"
+            : `\\u${m.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`,
+    );
 }
 
 function jsonValue(v: unknown): string {

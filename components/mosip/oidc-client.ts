@@ -190,19 +190,6 @@ function fromEsignetState(
   };
 }
 
-function esignetUpdate(i: OidcClientInputs): Record<string, unknown> {
-  return {
-    clientName: i.name,
-    logoUri: i.logoUri,
-    redirectUris: i.redirectUris,
-    userClaims: i.userClaims,
-    authContextRefs: i.authContextRefs,
-    status: i.status,
-    grantTypes: i.grantTypes,
-    clientAuthMethods: i.clientAuthMethods,
-  };
-}
-
 function pmsUpdate(i: OidcClientInputs): Record<string, unknown> {
   return {
     clientName: i.name,
@@ -212,6 +199,10 @@ function pmsUpdate(i: OidcClientInputs): Record<string, unknown> {
     grantTypes: i.grantTypes,
     clientAuthMethods: i.clientAuthMethods,
   };
+}
+
+function esignetUpdate(i: OidcClientInputs): Record<string, unknown> {
+  return { ...pmsUpdate(i), userClaims: i.userClaims, authContextRefs: i.authContextRefs };
 }
 
 /** Read by id: PMS's GET, or the stored state for a client made directly with eSignet. */
@@ -242,8 +233,8 @@ export const oidcClientSpec: MosipObjectSpec<OidcClientInputs> = {
         .array(zod.string().min(1, { error: `${what} entries must not be blank` }), {
           error: `${what} must be a list of strings`,
         })
-        .min(1, { error: `${what} needs at least one entry` })
-        .max(max, { error: `${what} takes at most ${max} entries (MOSIP's limit)` });
+        .min(1, { error: `${what} needs an entry` })
+        .max(max, { error: `${what} takes at most ${max} entries` });
       return def ? l.default(def) : l;
     };
     const text = (what: string, max: number) =>
@@ -359,7 +350,7 @@ export const oidcClientSpec: MosipObjectSpec<OidcClientInputs> = {
       } catch (e) {
         if (!isErrorCode(e, "duplicate_client_id")) throw e;
         ctx.warn(
-          `eSignet already has client id ${id}; it cannot be read back, so its public key and relying party cannot be compared: adopted, and every mutable field overwritten`,
+          `eSignet already has client id ${id}; it cannot be read back, so its public key and relying party cannot be compared: adopted, mutable fields overwritten`,
         );
         await ctx.client.esignet("PUT", `${ESIGNET}/${id}`, esignetUpdate(i));
       }
@@ -386,7 +377,7 @@ export const oidcClientSpec: MosipObjectSpec<OidcClientInputs> = {
       if (i.publicKey) return undefined;
     }
     let c = await getPms(ctx, id);
-    if (!c) throw new Error(`PMS accepted the client but GET ${PMS}/${id} does not find it`);
+    if (!c) throw new Error(`PMS accepted the client but GET ${PMS}/${id} finds no such client`);
     const live = fromPms(c, own);
     if (live.inputs.status !== i.status || live.inputs.name !== i.name) {
       await ctx.client.kernel("PUT", `${PMS}/${id}`, {

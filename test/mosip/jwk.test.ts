@@ -56,6 +56,24 @@ describe("canonical JWK and PMS client id", () => {
     }
   });
 
+  test("escapes strings as json-simple does (the sandbox PMS's reading), odd characters included", () => {
+    const pub = generateRsaKeyPair().publicJwk;
+    for (const kid of [
+      "a/b",
+      'q"uote\\back',
+      "\\u00ab literal",
+      "tab\tnl\ncr\r\b\f",
+      "\u0001\u001f",
+      "\u007f\u0085\u009f",
+      "\u2000\u2028\u20ac",
+      "é✓",
+    ]) {
+      const jwk = { ...pub, kid };
+      expect(canonicalJwk(jwk)).toBe(sandboxPms.canonicalJwk(jwk));
+    }
+    expect(canonicalJwk({ ...pub, kid: "\u0001/\u20ac" })).toContain('"kid":"\\u0001\\/\\u20AC"');
+  });
+
   test("refuses what is not an RSA key", () => {
     expect(() => canonicalJwk({ kty: "EC", x: "a", y: "b" })).toThrow(/kty "RSA"/);
     expect(jwkProblem({ kty: "EC" })).toMatch(/kty must be "RSA"/);

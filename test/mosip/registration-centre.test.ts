@@ -7,6 +7,10 @@ import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { MosipClient } from "../../components/mosip/client";
 import { generateMachineKeyPair } from "../../components/mosip/machine-keys";
 import {
+  registrationCentreSpec,
+  type RegistrationCentreInputs,
+} from "../../components/mosip/registration-centre";
+import {
   findLeaks,
   ProviderHostError,
   serializeResourceProviders,
@@ -444,6 +448,31 @@ describe("failures say what failed, where, and what to do, without secrets", () 
       .create(provider, urn, centreInputs("Region Centre", { zoneCode: "RSK" }))
       .catch((e) => e)) as ProviderHostError;
     expect(err.details).toMatch(/KER-MSD-346/);
+  });
+});
+
+describe("MOSIP's silent no-op answers", () => {
+  test("a PUT answered with an empty centre (unknown id) fails instead of passing", async () => {
+    // masterdata answers PUT /registrationcenters/nonlanguage for an unknown id with an empty
+    // centre and no error; the spec's update must not take that as written.
+    const want = stripProvider(centreInputs("Ghost Centre")) as RegistrationCentreInputs;
+    delete (want as Props).revision;
+    const logs: string[] = [];
+    const ctx = {
+      client: mosip,
+      label: "test",
+      log: (m: string) => void logs.push(m),
+      warn: (m: string) => void logs.push(m),
+    };
+    const live = { id: "99998", inputs: { ...want, numberOfKiosks: 9 }, extra: {} };
+    const err = (await registrationCentreSpec.update(ctx, live, want).catch((e) => e)) as Error;
+    expect(err.message).toMatch(
+      /answered PUT \/v1\/masterdata\/registrationcenters\/nonlanguage for centre 99998 with an empty centre and no error: nothing was written/,
+    );
+    const replies = sandbox.requests.filter((r) =>
+      r.path.endsWith("/registrationcenters/nonlanguage"),
+    );
+    expect(replies.at(-1)?.status).toBe(200);
   });
 });
 

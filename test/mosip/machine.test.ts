@@ -5,7 +5,9 @@ import { createPublicKey, generateKeyPairSync, sign, verify } from "node:crypto"
 import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { MosipClient } from "../../components/mosip/client";
-import { machineSpec } from "../../components/mosip/machine";
+import { MosipProvider } from "../../components/mosip/dynamic";
+import { MosipNetworkError } from "../../components/mosip/errors";
+import { machineSpec, type MachineInputs } from "../../components/mosip/machine";
 import { generateMachineKeyPair } from "../../components/mosip/machine-keys";
 import {
   findLeaks,
@@ -376,6 +378,42 @@ describe("failures say what failed, where, and what to do, without secrets", () 
       .catch((e) => e)) as ProviderHostError;
     expect(zone.details).toMatch(/KER-MSD-255.*zone mapping covering the machine's zone/);
     expect(findLeaks(zone.details + err.details, [secret])).toEqual([]);
+  });
+});
+
+describe("a create whose answer is lost", () => {
+  test("is found again with the private keys it generated: no second machine, keys kept", async () => {
+    // The provider class run in-process, its client's POST /machines made to lose its answer after
+    // MOSIP processed it (the fault injector only fails requests before they are processed).
+    const original = MosipClient.prototype.kernel;
+    let lost = 0;
+    const spy = vi.spyOn(MosipClient.prototype, "kernel").mockImplementation(async function (
+      this: MosipClient,
+      ...args: Parameters<MosipClient["kernel"]>
+    ) {
+      const out = await original.apply(this, args);
+      if (args[0] === "POST" && args[1] === `${MD}/machines` && lost++ === 0)
+        throw new MosipNetworkError("POST /machines failed: socket closed", {
+          host: "sandbox",
+          code: "ECONNRESET",
+          transient: true,
+        });
+      return out as never;
+    });
+    try {
+      const p = new MosipProvider<MachineInputs>(machineSpec);
+      const cfg: Record<string, unknown> = stackConfig(sandbox.url);
+      await p.configure({ config: { get: (k: string) => cfg[k] } } as never);
+      const c = await p.create(machineInputs("lost-answer-desk"));
+      expect(lost).toBe(1); // one POST, its answer lost; then found by search, not POSTed again
+      const outs = c.outs as Props;
+      expect(outs.createdByStack).toBe(true);
+      expect(outs.publicKey).toBeUndefined();
+      expect(pairs(outs.privateKeyPem, outs.registeredPublicKey)).toBe(true);
+      expect(await liveNamed("lost-answer-desk")).toHaveLength(1);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 

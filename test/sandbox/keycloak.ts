@@ -147,7 +147,10 @@ export interface KeycloakSeed {
 // ---------------------------------------------------------------------------------------------
 
 /** Realm roles of realm `mosip`. `ONLINE_REGISTRATION_CLIENT` is deliberately absent: 1.2.0.1 does
- * not ship it; the stack creates it. */
+ * not ship it (the stack creates it); it is added for releases that ship it (`NEWER_RELEASE_ROLES`). */
+/** Roles 1.2.1 and 1.3's keycloak-init adds to realm `mosip` that matter to the CRVS flows. */
+export const NEWER_RELEASE_ROLES = ["ONLINE_REGISTRATION_CLIENT"];
+
 export const MOSIP_ROLES = [
   "ABIS_PARTNER",
   "AUTH",
@@ -628,6 +631,8 @@ export async function register(sb: SandboxContext): Promise<void> {
   // --- mosip realm ---------------------------------------------------------------------------
   const mosip = await addRealm("mosip");
   for (const name of MOSIP_ROLES) addRole(mosip, name);
+  if (sb.options.release !== "1.2.0.1")
+    for (const name of NEWER_RELEASE_ROLES) addRole(mosip, name);
   for (const s of MOSIP_SCOPES) {
     addScope(mosip, s.name, s.description, {
       "include.in.token.scope": "true",
@@ -664,6 +669,12 @@ export async function register(sb: SandboxContext): Promise<void> {
     }
     seedClients[c.clientId] = { secret, roles: c.roles, scopes: c.scopes ?? [] };
   }
+  // The operator's own admin-portal login.
+  const globalAdmin = newUser(mosip, sb.options.globalAdminUser);
+  for (const r of ["GLOBAL_ADMIN", "ZONAL_ADMIN"]) globalAdmin.roles.add(roleByName(mosip, r)!.id);
+  setPassword(globalAdmin, sb.options.globalAdminPassword, false);
+  mosip.users.set(globalAdmin.id, globalAdmin);
+
   const seed: KeycloakSeed = {
     realm: "mosip",
     adminRealm: "master",

@@ -259,7 +259,11 @@ export function serviceAccountUser(clientId: string): string {
   return `service-account-${clientId}`.toLowerCase();
 }
 
-export function buildSeed(adminClientId: string, languages = SEED_LANGUAGES): MasterdataSeed {
+export function buildSeed(
+  adminClientId: string,
+  languages = SEED_LANGUAGES,
+  globalAdminUser?: string,
+): MasterdataSeed {
   const langs = [...languages.mandatory, ...languages.optional];
   const zones: Zone[] = [];
   const pathOf = (code: string): string => {
@@ -395,16 +399,12 @@ export function buildSeed(adminClientId: string, languages = SEED_LANGUAGES): Ma
     holidays,
     daysOfWeek,
     machineSpecs,
-    // Only the deployment client is zone-mapped (root zone, active), as the admin DB seed does for
-    // the onboarding admin; mosip-admin-client and the other service accounts are not.
-    zoneUsers: [
-      {
-        userId: serviceAccountUser(adminClientId),
-        zoneCode: "MOR",
-        langCode: languages.mandatory[0],
-        isActive: true,
-      },
-    ],
+    // Only the deployment client and the human global admin are zone-mapped (root zone, active),
+    // as the admin DB seed does for the onboarding admin; mosip-admin-client and the other service
+    // accounts are not.
+    zoneUsers: [serviceAccountUser(adminClientId), ...(globalAdminUser ? [globalAdminUser] : [])].map(
+      (userId) => ({ userId, zoneCode: "MOR", langCode: languages.mandatory[0], isActive: true }),
+    ),
   };
 }
 

@@ -197,6 +197,7 @@ describe("seed", () => {
         langCode: "eng",
         isActive: true,
       },
+      { userId: "globaladmin", zoneCode: "MOR", langCode: "eng", isActive: true },
     ]);
   });
 });

@@ -365,8 +365,14 @@ function search<T extends object>(
     const get = (r: T) => (r as Record<string, unknown>)[col];
     const asText = (v: unknown) => (v === null || v === undefined ? "" : String(v));
     switch (f.type) {
+      // MasterdataSearchHelper.buildPredicate (admin-services v1.2.0.1): a String column is
+      // compared `lower(column) = lower(value)`, except the values "true"/"false" (compared as given).
       case "equals":
-        out = out.filter((r) => asText(get(r)) === want);
+        out = out.filter((r) => {
+          const v = get(r);
+          if (typeof v !== "string" || /^(true|false)$/i.test(want)) return asText(v) === want;
+          return v.toLowerCase() === want.toLowerCase();
+        });
         break;
       case "contains":
         out = out.filter((r) => asText(get(r)).toLowerCase().includes(want.toLowerCase()));
@@ -429,8 +435,8 @@ function search<T extends object>(
 // The service
 // ---------------------------------------------------------------------------------------------
 
-export function createState(adminClientId: string): MasterdataState {
-  const seed = buildSeed(adminClientId);
+export function createState(adminClientId: string, globalAdminUser?: string): MasterdataState {
+  const seed = buildSeed(adminClientId, undefined, globalAdminUser);
   const now = mosipTime();
   const zoneUsers = new Map<string, ZoneUserRow>();
   for (const zu of seed.zoneUsers) {
@@ -460,7 +466,7 @@ export function createState(adminClientId: string): MasterdataState {
 }
 
 export function register(sb: SandboxContext): void {
-  const st = createState(sb.options.adminClientId);
+  const st = createState(sb.options.adminClientId, sb.options.globalAdminUser);
   sb.state.masterdata = st;
   sb.seed.masterdata = st.seed;
   const langs = () => [...st.seed.languages.mandatory, ...st.seed.languages.optional];
@@ -1201,16 +1207,29 @@ export function register(sb: SandboxContext): void {
       out.signKeyIndex = k.index;
     }
     // findByMachineKeyIndexOrSignKeyIndex: keyIndex against keyIndex, signKeyIndex against
-    // signKeyIndex, over every machine row (deleted ones included).
+    // signKeyIndex, ignoring case, over the machines not decommissioned: its query ends in
+    // `(is_deleted is null or is_deleted =false)` (admin-services MachineRepository, v1.2.0.1 to
+    // v1.3.0), so the keys of a decommissioned machine can be registered again.
+    const same = (a: string, b: string | undefined) =>
+      b !== undefined && a.toLowerCase() === b.toLowerCase();
     const clash = [...st.machines.values()].some(
       (m) =>
         m.id !== selfId &&
-        ((out.keyIndex !== undefined && m.keyIndex === out.keyIndex) ||
-          (out.signKeyIndex !== undefined && m.signKeyIndex === out.signKeyIndex)),
+        !m.isDeleted &&
+        (same(m.keyIndex, out.keyIndex) || same(m.signKeyIndex, out.signKeyIndex)),
     );
     if (clash) throw fail(req, "KER-MSD-414", "Entry already found for the provided public keys");
     return out;
   };
+
+  // MachineRepository.findByMachineName (admin-services v1.2.0.1 to v1.3.0): `lower(name) =
+  // lower(?1) and (is_deleted is null or is_deleted =false)`. Machine names are unique ignoring case
+  // among machines not decommissioned: a decommissioned machine's name is free for a new machine
+  // (MachineServiceImpl.createMachine refuses only when this list is not empty).
+  const machinesNamed = (name: unknown) =>
+    [...st.machines.values()].filter(
+      (m) => !m.isDeleted && m.name.toLowerCase() === String(name).toLowerCase(),
+    );
 
   const machineSpecKnown = (id: string) => st.seed.machineSpecs.some((s) => s.id === id);
 
@@ -1221,7 +1240,7 @@ export function register(sb: SandboxContext): void {
     const zoneCode = String(b.zoneCode);
     machineZoneRule(req, p, zoneCode);
     machineCentreRule(req, zoneCode, str(b.regCenterId));
-    if ([...st.machines.values()].some((m) => m.name === b.name))
+    if (machinesNamed(b.name).length > 0)
       throw fail(req, "KER-MSD-413", "Entry already found for the provided machine name");
     const keys = machineKeys(req, b, null);
     // UNCONFIRMED: MOSIP does not look the spec up first; the foreign key makes the insert fail.
@@ -1263,7 +1282,7 @@ export function register(sb: SandboxContext): void {
     // MOSIP's updateMachine only refuses a name that more than one machine already carries
     // (`findByMachineName(...).size() > 1`): renaming onto one other machine's name passes and
     // leaves two machines with that name. Clients must check names themselves before a PUT.
-    if ([...st.machines.values()].filter((x) => x.name === b.name).length > 1)
+    if (machinesNamed(b.name).length > 1)
       throw fail(req, "KER-MSD-413", "Entry already found for the provided machine name");
     const keys = machineKeys(req, b, m.id);
     if (!machineSpecKnown(String(b.machineSpecId)))

@@ -169,6 +169,10 @@ export async function startSandbox(
   const server = createServer((req, res) => {
     void handle(req, res);
   });
+  // Longer than any client's idle keep-alive (undici: 4 s), as gateways in front of MOSIP are: with
+  // Node's 5 s default, a loaded machine lets the server close an idle socket just as a client
+  // reuses it, and a POST sent on it fails with no answer.
+  server.keepAliveTimeout = 65_000;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now();

@@ -165,10 +165,23 @@ export interface SandboxOptions {
   adminClientSecret: string;
   keycloakAdminUser: string;
   keycloakAdminPassword: string;
+  /**
+   * A human global admin in the mosip realm (GLOBAL_ADMIN, ZONAL_ADMIN, zone-mapped to the root
+   * zone): what an operator logs into the admin portal with. Its `createdBy` differs from the
+   * deployment client's, which is how tests make objects "outside the stack".
+   */
+  globalAdminUser: string;
+  globalAdminPassword: string;
   /** Token lifetime in seconds. */
   tokenLifetime: number;
   /** Working directory for the config repo; a temp dir when omitted. */
   workDir?: string;
+  /**
+   * The MOSIP release whose Keycloak realm is seeded: 1.2.1 and 1.3 ship ONLINE_REGISTRATION_CLIENT,
+   * 1.2.0.1 does not (the stack creates it there). Everything else behaves as 1.2.0.1 plus what
+   * the config repo enables (e.g. the workflow-instance API). Env SANDBOX_MOSIP_RELEASE.
+   */
+  release: "1.2.0.1" | "1.2.1" | "1.3";
 }
 
 export interface SandboxContext {

@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Builds the bundled MOSIP providers package that serialized providers require.
+    globalSetup: ["test/provider-host/global-setup.ts"],
     // Imports its JSON schema without an import attribute, which Node 20 refuses; let Vite load it.
     server: { deps: { inline: ["@actions/workflow-parser"] } },
   },

@@ -19,7 +19,6 @@
 //   no delete.
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import type { MosipClientOptions } from "./client";
 import {
   MosipProvider,
   MosipResource,
@@ -27,6 +26,7 @@ import {
   type MosipContext,
   type MosipObjectSpec,
 } from "./dynamic";
+import { providerRef } from "./provider-ref";
 import { isErrorCode, MosipError } from "./errors";
 
 export interface ApiKeyArgs {
@@ -137,14 +137,7 @@ export const apiKeySpec: MosipObjectSpec<ApiKeyInputs> = {
   // Not retried blindly: a lost answer would leave a key whose value is gone. After a failure the
   // label is looked up; only when it is absent is the request sent again.
   async create(ctx, i) {
-    const { credentials: c } = (ctx.client as unknown as { opts: MosipClientOptions }).opts;
-    const partner = ctx.client.asUser({
-      userName: i.partnerId,
-      password: i.partnerPassword,
-      appId: c.appId,
-      clientId: c.clientId,
-      clientSecret: c.secretKey,
-    });
+    const partner = ctx.client.asUser({ userName: i.partnerId, password: i.partnerPassword });
     try {
       for (let attempt = 1; ; attempt++) {
         try {
@@ -226,7 +219,7 @@ export class ApiKey extends MosipResource {
 
   constructor(name: string, args: ApiKeyArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      apiKeyProvider,
+      providerRef(apiKeySpec.type),
       apiKeySpec,
       name,
       { ...args },

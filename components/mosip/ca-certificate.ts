@@ -19,6 +19,7 @@ import {
   type MosipContext,
   type MosipObjectSpec,
 } from "./dynamic";
+import { providerRef } from "./provider-ref";
 import { isErrorCode, MosipError } from "./errors";
 
 export interface CaCertificateArgs {
@@ -254,7 +255,7 @@ export class CaCertificate extends MosipResource {
 
   constructor(name: string, args: CaCertificateArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      caCertificateProvider,
+      providerRef(caCertificateSpec.type),
       caCertificateSpec,
       name,
       { ...args },

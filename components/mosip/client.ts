@@ -166,13 +166,63 @@ export class MosipClient {
     );
   }
 
-  /** A client acting as a Keycloak user through useridPwd (PMS needs the partner itself for some calls). */
-  asUser(user: MosipUser): MosipClient {
+  /**
+   * A client acting as a Keycloak user through useridPwd (PMS needs the partner itself for some
+   * calls). The login's appId, clientId and clientSecret default to this client's credentials.
+   * Same connection settings; secrets are redacted by both clients.
+   */
+  asUser(user: Pick<MosipUser, "userName" | "password"> & Partial<MosipUser>): MosipClient {
+    const own = this.opts.credentials;
     const c = new MosipClient(this.opts);
     c.secrets = this.secrets;
-    c.user = user;
-    c.redact(user.password, user.clientSecret);
+    c.user = {
+      userName: user.userName,
+      password: user.password,
+      appId: user.appId ?? own.appId,
+      clientId: user.clientId ?? own.clientId,
+      clientSecret: user.clientSecret ?? own.secretKey,
+    };
+    c.redact(c.user.password, c.user.clientSecret);
     return c;
+  }
+
+  /**
+   * A client for other clientidsecretkey credentials (a partner's own Keycloak client, ...) with this
+   * one's connection settings (URL, TLS, timeouts, retries, log): its own login, tokens and pooled
+   * connections (close() it), the appId defaulting to this client's. Secrets are redacted by both.
+   */
+  withCredentials(
+    credentials: Pick<MosipClientOptions["credentials"], "clientId" | "secretKey"> & {
+      appId?: string;
+    },
+  ): MosipClient {
+    const c = new MosipClient({
+      ...this.opts,
+      credentials: {
+        clientId: credentials.clientId,
+        secretKey: credentials.secretKey,
+        appId: credentials.appId ?? this.opts.credentials.appId,
+      },
+    });
+    c.secrets = this.secrets;
+    c.redact(credentials.secretKey);
+    return c;
+  }
+
+  /**
+   * The user id MOSIP records as `createdBy` on what this client writes: the token's
+   * `preferred_username` (admin-service MetaDataUtils.setCreateMetaData takes the authenticated
+   * name, which MOSIP's auth adapter sets from that claim), e.g. `service-account-<clientId>`.
+   * Undefined for an opaque token.
+   */
+  async userId(): Promise<string | undefined> {
+    const t = await this.token("kernel");
+    try {
+      const claims = JSON.parse(Buffer.from(t.split(".")[1] ?? "", "base64url").toString());
+      return typeof claims.preferred_username === "string" ? claims.preferred_username : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Registers a value that must never appear in logs or errors (client secrets, keys...). */

@@ -29,6 +29,7 @@ import * as git from "isomorphic-git";
 import http from "isomorphic-git/http/node";
 import { z } from "zod";
 import { BASE_REVISION, MosipResource, checkFailures, sameValue } from "./dynamic";
+import { providerRef } from "./provider-ref";
 import {
   applyEdits,
   holds,
@@ -75,6 +76,10 @@ interface Settings {
 type State = Record<string, unknown>;
 
 const REVISION = "1";
+
+const TYPE = "ConfigProperties";
+/** The resource type name (token `pulumi-nodejs:dynamic/mosip:ConfigProperties`). */
+export const CONFIG_PROPERTIES_TYPE = TYPE;
 
 /** The engine's marker for a value not known during preview: such inputs are checked at `up`. */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -583,7 +588,7 @@ export class ConfigPropertiesProvider implements pulumi.dynamic.ResourceProvider
   }
 }
 
-/** Serialized once per program into each ConfigProperties' state. */
+/** What the provider host runs for ConfigProperties (registry.ts); the resource registers providerRef. */
 export const configPropertiesProvider = new ConfigPropertiesProvider();
 
 /**
@@ -608,8 +613,8 @@ export class ConfigProperties extends MosipResource {
 
   constructor(name: string, args: ConfigPropertiesArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      configPropertiesProvider,
-      { type: "ConfigProperties", revision: REVISION },
+      providerRef(TYPE),
+      { type: TYPE, revision: REVISION },
       name,
       { ...args },
       ["commit", "priorValues", "fileValues", "servedValues", "drift", "changeHash"],

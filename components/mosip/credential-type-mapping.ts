@@ -20,6 +20,7 @@ import {
   type MosipContext,
   type MosipObjectSpec,
 } from "./dynamic";
+import { providerRef } from "./provider-ref";
 
 export interface CredentialTypeMappingArgs {
   /** The (active) partner the credentials are issued for. */
@@ -163,7 +164,7 @@ export class CredentialTypeMapping extends MosipResource {
 
   constructor(name: string, args: CredentialTypeMappingArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      credentialTypeMappingProvider,
+      providerRef(credentialTypeMappingSpec.type),
       credentialTypeMappingSpec,
       name,
       {

@@ -4,29 +4,28 @@
 // declared fields only, adopt-by-natural-key on create, an honest read, delete as MOSIP allows,
 // credentials read inside the provider, secrets redacted from logs.
 //
-// How the provider travels (read this before adding imports here or in an object's file):
-// `pulumi.dynamic.Resource` serializes the provider object with Pulumi's closure serializer into the
-// `__provider` string stored in state once per resource, and the SDK's dynamic-provider host
-// evaluates that text in another process. The serializer emits `require("<pkg>")` for modules that
-// live in node_modules (zod, undici, cockatiel, @pulumi/pulumi: a few bytes each) and copies local
-// modules (this file, client.ts, errors.ts, redact.ts) by value: of a module object only the members
-// actually reached, but a class whole (every method, used or not), and every function with its
-// comments. So: third-party code is free, local code costs bytes; no module-level objects (schemas,
-// clients, agents, caches, tokens) because they would be copied into state; comments go above
-// functions, not inside them; credentials are never in scope at serialization time (they are read in
-// `configure` after deserialization). test/mosip/dynamic.test.ts measures the size and greps the text
-// for credentials. Measured: PolicyGroup ~58 KB, of which the MosipClient class ~31 KB and this base
-// plus policy-group.ts ~27 KB. Getting under ~16 KB would need the shared code to be `require`d, i.e.
-// shipped as compiled JS under node_modules (a local package installed with --install-links), not
-// copied from these TypeScript sources.
-//
-// One trap: TypeScript compiles a reference to an `export const` of the same module into
-// `exports.name`, and the serializer does not capture `exports`, so such a reference is undefined in
-// the provider host. Code reached from a provider uses function declarations and non-exported
-// constants only (BASE_REV below, not BASE_REVISION). A second: ES2022 class field initialisers
-// (`private x = new Set()`) are not part of the constructor's source text, which is what the
-// serializer copies, so a class instantiated inside the provider host loses them. Initialise
-// fields in the constructor body.
+// How the provider travels: `pulumi.dynamic.Resource` serializes the provider object it is given
+// with Pulumi's closure serializer into the `__provider` string stored in state once per resource,
+// and the SDK's dynamic-provider host evaluates that text in another process. The serializer copies
+// local modules by value (a MosipProvider with the client, this base and the object's file came to
+// 57-74 KB a resource) but emits a bare `require("<pkg>")` for a module under node_modules. So the
+// resources do not hand it a MosipProvider: scripts/build-providers.mjs bundles components/mosip
+// (entry registry.ts) into node_modules/@mosip-crvs/mosip-providers (npm ci's `prepare`, vitest's
+// globalSetup, or the first program run after a source change), and each resource registers
+// `providerRef(type)` (provider-ref.ts): seven one-line methods that `require` that package and call
+// the provider of their type, about 2 KB in state. Consequences:
+// - `pulumi refresh` and `destroy` run the read/delete installed in node_modules, not a stale copy
+//   from state (pulumi/pulumi#6490 no longer applies). What is installed must match the sources:
+//   provider-ref.ts rebuilds a stale build when the program runs; after pulling a change, run
+//   `npm ci` (or `node scripts/build-providers.mjs`) before a refresh or destroy that runs no program.
+// - A new resource type must be listed in registry.ts.
+// - The serializer's traps (no `exports.x` references, ES2022 field initialisers dropped, every
+//   captured object copied) now matter only for provider-ref.ts. The rest of components/mosip still
+//   follows them (function declarations, non-exported constants such as BASE_REV, no module-level
+//   objects, fields set in constructor bodies) so a MosipProvider can still be serialized by value
+//   (test/provider-host/fixtures/client-only.ts sends the client that way), but size no longer
+//   depends on them. test/mosip/dynamic.test.ts measures every type's serialized provider and greps
+//   it for credentials; credentials are read in `configure`, in the host, never at serialization.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { MosipClient } from "./client";
@@ -36,12 +35,13 @@ import { scrub } from "./redact";
 /**
  * Bumped when the base's read/diff/outputs behaviour changes. Each object adds its own revision.
  *
- * Why: `pulumi refresh` runs the provider code stored in state (pulumi/pulumi#6490), and a `pulumi
- * up` only stores new code when the resource is updated. The `revision` input is compared by `diff`
- * like any declared field, so a release that changes how an object is read shows `revision: a => b`
- * in the preview and runs an update that re-reads the object and stores the current code; an update
- * whose only change is the revision makes no MOSIP write. Changes that do not alter read/diff/outputs
- * need no bump: the next real update stores the new code anyway.
+ * Why: the provider code itself is no longer stored in state (see the header: the host runs what
+ * node_modules holds), but the outputs in state were written by whatever code last touched the
+ * object. The `revision` input is compared by `diff` like any declared field, so a release that
+ * changes how an object is read or what it outputs shows `revision: a => b` in the preview, telling
+ * the operator, and runs an update that re-reads the object and rewrites its outputs; an update whose
+ * only change is the revision makes no MOSIP write. Changes that do not alter read/diff/outputs need
+ * no bump.
  */
 const BASE_REV = "1";
 export const BASE_REVISION = BASE_REV;
@@ -236,6 +236,20 @@ export function sameValue(a: unknown, b: unknown): boolean {
   return canonical(a) === canonical(b);
 }
 
+/**
+ * Whether MOSIP names this stack's own credential as the creator of a masterdata row (BaseDto
+ * `createdBy`, in every search answer). Adoption asks it so that an object whose create MOSIP
+ * carried out while the answer was lost, in an earlier run that then failed, is still the stack's
+ * to remove on delete; what an operator made in the admin portal (their own user) is left.
+ */
+export async function createdByOwnCredential(
+  ctx: MosipContext,
+  row: { createdBy?: unknown } | undefined,
+): Promise<boolean> {
+  if (typeof row?.createdBy !== "string" || !row.createdBy) return false;
+  return row.createdBy === (await ctx.client.userId());
+}
+
 /** The paths (dotted) whose value is unknown during preview. */
 function unknownPaths(v: unknown, at: string[] = [], out: string[] = []): string[] {
   if (v === UNKNOWN) out.push(at.join("."));
@@ -343,7 +357,12 @@ export class MosipProvider<I extends Record<string, unknown>>
       return await fn();
     } catch (e) {
       const secret = this.connection?.secretKey;
-      const msg = e instanceof Error ? e.message : String(e);
+      const msg =
+        e instanceof TypeError
+          ? unexpectedShape(e.message, this.connection?.apiBaseUrl)
+          : e instanceof Error
+            ? e.message
+            : String(e);
       const text = scrub(
         msg.startsWith(label) ? msg : `${label}: ${what} failed: ${msg}`,
         secret ? [secret] : [],
@@ -408,7 +427,10 @@ export class MosipProvider<I extends Record<string, unknown>>
       let tried = false;
       for (let attempt = 1; ; attempt++) {
         const found = await this.spec.find(ctx, want);
-        if (found) return this.adopt(ctx, found, want, tried);
+        if (found) {
+          requireId(found, undefined, this.connection?.apiBaseUrl);
+          return this.adopt(ctx, found, want, tried);
+        }
         if (attempt > 4)
           throw new Error(
             `MOSIP accepted the create ${attempt - 1} times but the object cannot be found by its natural key; check MOSIP's logs.`,
@@ -417,6 +439,7 @@ export class MosipProvider<I extends Record<string, unknown>>
         try {
           const created = await this.spec.create(ctx, want);
           if (created) {
+            requireId(created, undefined, this.connection?.apiBaseUrl);
             ctx.log(`created (id ${created.id})`);
             return { id: created.id, outs: this.outs(created) };
           }
@@ -458,7 +481,12 @@ export class MosipProvider<I extends Record<string, unknown>>
       return { id: found.id, outs: this.outs(found) };
     }
     await this.spec.update(ctx, found, want);
-    const after = (await this.spec.read(ctx, found.id, {})) ?? { ...found, inputs: want };
+    // Read back with the converged inputs as the state: what MOSIP cannot return (carried from
+    // state by the object's read) is what was just written, not absent.
+    const after = (await this.spec.read(ctx, found.id, { ...found.extra, ...want })) ?? {
+      ...found,
+      inputs: want,
+    };
     ctx.log(`${what} (id ${found.id}) and converged ${mutable.join(", ")}`);
     return { id: found.id, outs: this.outs(after) };
   }
@@ -473,6 +501,7 @@ export class MosipProvider<I extends Record<string, unknown>>
       const ctx = this.context(label);
       const live = await this.spec.read(ctx, id, props);
       if (!live) return {};
+      requireId(live, id, this.connection?.apiBaseUrl);
       const revision = props.revision ?? this.revision();
       return {
         id: live.id,
@@ -495,7 +524,10 @@ export class MosipProvider<I extends Record<string, unknown>>
       const changed = Object.keys(want).filter((k) => !sameValue(live.inputs[k], want[k]));
       if (changed.length === 0) return { outs: this.outs(live) };
       await this.spec.update(ctx, live, want);
-      const after = (await this.spec.read(ctx, id, olds)) ?? { ...live, inputs: want };
+      const after = (await this.spec.read(ctx, id, { ...olds, ...want })) ?? {
+        ...live,
+        inputs: want,
+      };
       ctx.log(`updated ${changed.join(", ")}`);
       return { outs: this.outs(after) };
     });
@@ -512,6 +544,29 @@ export class MosipProvider<I extends Record<string, unknown>>
     const keys = this.declared(rest).filter((k) => k !== "revision");
     return Object.fromEntries(keys.filter((k) => k in rest).map((k) => [k, rest[k]])) as I;
   }
+}
+
+/**
+ * A TypeError inside an object's code means MOSIP answered in a shape the code does not expect (a
+ * list that is an object, an entry that is null): say so, with what to check, instead of a bare
+ * "x is not a function".
+ */
+function unexpectedShape(detail: string, apiBaseUrl: string | undefined): string {
+  return `MOSIP${apiBaseUrl ? ` at ${apiBaseUrl}` : ""} answered in a shape this stack does not expect (${detail}). Check that mosip-crvs:mosip.release matches that MOSIP and that mosip.apiBaseUrl points at MOSIP's API gateway, then re-run.`;
+}
+
+/**
+ * An object without an id would read as "gone" to the engine (refresh would drop it and the next
+ * up would create it again): refuse it instead.
+ */
+function requireId(live: { id?: unknown }, expected: string | undefined, apiBaseUrl?: string) {
+  if (typeof live.id === "string" && live.id !== "") return;
+  throw new Error(
+    unexpectedShape(
+      `the object${expected ? ` ${expected}` : ""} came back without an id`,
+      apiBaseUrl,
+    ),
+  );
 }
 
 /** Failures after which the create may or may not have happened: look up before trying again. */

@@ -2,9 +2,11 @@
 // one) that packets name as `<centreId>_<machineId>`. Its encryption and signing key pairs are
 // generated here when not supplied; the private keys are secret outputs for whatever signs packets.
 // Keys are compared as bytes (MOSIP stores base64url of what it was given in base64). Names are
-// unique at create, but MOSIP's update lets a rename take another machine's name, so a rename is
-// checked first. Delete unmaps the machine from its centre and decommissions it, but only a machine
-// this stack created.
+// unique at create among machines not decommissioned (ignoring case), but MOSIP's update lets a
+// rename take another machine's name, so a rename is checked first. Delete unmaps the machine from
+// its centre and decommissions it, but only a machine this stack created. A decommissioned machine is
+// gone for MOSIP (no read, no search, its name and keys free again), so a create after a destroy makes
+// a new machine with a new id and new keys.
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { isErrorCode } from "./errors";
@@ -15,7 +17,9 @@ import {
   type Live,
   type MosipContext,
   type MosipObjectSpec,
+  createdByOwnCredential,
 } from "./dynamic";
+import { providerRef } from "./provider-ref";
 import { generateMachineKeyPair, normaliseMachineKey } from "./machine-keys";
 
 export interface MachineInputs extends Record<string, unknown> {
@@ -162,7 +166,7 @@ async function findMachine(
   inputs: MachineInputs,
 ): Promise<Live<MachineInputs> | undefined> {
   const page = await ctx.client
-    .kernel<{ data?: { id: string }[] }>("POST", `${MACHINES}/search`, {
+    .kernel<{ data?: { id: string; createdBy?: string }[] }>("POST", `${MACHINES}/search`, {
       request: {
         filters: [{ columnName: "name", type: "equals", value: inputs.name }],
         sort: [{ sortField: "id", sortType: "asc" }],
@@ -176,7 +180,10 @@ async function findMachine(
     throw new Error(
       `MOSIP holds ${ids.length} machines named "${inputs.name}" (ids ${ids.join(", ")}), which a rename in MOSIP allows; rename or decommission all but one in the admin portal, then re-run.`,
     );
-  return ids[0] ? readMachine(ctx, ids[0], inputs) : undefined;
+  if (!ids[0]) return undefined;
+  // A machine the stack's own credential made (a create whose answer was lost) is still its own.
+  const ours = await createdByOwnCredential(ctx, page?.data?.[0]);
+  return readMachine(ctx, ids[0], ours ? { ...inputs, createdByStack: true } : inputs);
 }
 
 async function activate(ctx: MosipContext, id: string, active: boolean): Promise<void> {
@@ -248,8 +255,13 @@ export const machineSpec: MosipObjectSpec<MachineInputs> = {
       });
       id = r?.id;
     } catch (e) {
-      if (isErrorCode(e, "KER-MSD-413")) return undefined; // made by a lost earlier attempt
-      explainZone(e);
+      if (!isErrorCode(e, "KER-MSD-413")) explainZone(e);
+      // The name is taken. Made by a lost earlier attempt (or someone else just now): the search
+      // finds it and the base adopts it. Otherwise no retry can help, so say why and what to do.
+      if (await findMachine(ctx, inputs)) return undefined;
+      throw new Error(
+        `masterdata refuses the name "${inputs.name}" (KER-MSD-413) but a search by that name finds no machine. MOSIP counts a name as taken (ignoring case) while any machine that is not decommissioned carries it, in any zone, and its search shows only the zones the caller is mapped to: a machine with this name exists outside the deployment client's zones. Decommission or rename it in the admin portal, map the client's Keycloak user (service-account-<clientId>) to a zone covering it, or name this machine differently.`,
+      );
     }
     if (!id) return undefined;
     if (inputs.active) await activate(ctx, id, true);
@@ -335,7 +347,7 @@ export class Machine extends MosipResource {
 
   constructor(name: string, args: MachineArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      machineProvider,
+      providerRef(machineSpec.type),
       machineSpec,
       name,
       { ...args },

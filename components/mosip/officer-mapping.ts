@@ -11,12 +11,14 @@ import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { isErrorCode } from "./errors";
 import {
+  createdByOwnCredential,
   MosipProvider,
   MosipResource,
   type Live,
   type MosipContext,
   type MosipObjectSpec,
 } from "./dynamic";
+import { providerRef } from "./provider-ref";
 
 export interface OfficerMappingInputs extends Record<string, unknown> {
   /** The officer's Keycloak username (MOSIP's user id), at most 36 characters. Immutable. */
@@ -35,7 +37,7 @@ export type OfficerMappingArgs = {
 
 /** What MOSIP holds for the user. */
 interface Mappings {
-  zone?: { zoneCode: string; isActive: boolean };
+  zone?: { zoneCode: string; isActive: boolean; createdBy?: string };
   centre?: { regCenterId: string; isActive: boolean };
 }
 
@@ -69,7 +71,12 @@ async function search<T>(ctx: MosipContext, what: string, column: string, value:
 }
 
 async function mappings(ctx: MosipContext, userId: string): Promise<Mappings & { via: string }> {
-  const zones = await search<{ userId: string; zoneCode: string; isActive: boolean }>(
+  const zones = await search<{
+    userId: string;
+    zoneCode: string;
+    isActive: boolean;
+    createdBy?: string;
+  }>(
     ctx,
     "zoneuser",
     "userId",
@@ -97,7 +104,7 @@ async function mappings(ctx: MosipContext, userId: string): Promise<Mappings & {
     } else throw e;
   }
   return {
-    zone: zone && { zoneCode: zone.zoneCode, isActive: zone.isActive },
+    zone: zone && { zoneCode: zone.zoneCode, isActive: zone.isActive, createdBy: zone.createdBy },
     centre: centre ? { regCenterId: centre.regCenterId, isActive: centre.isActive } : undefined,
     via,
   };
@@ -107,9 +114,14 @@ async function readOfficer(
   ctx: MosipContext,
   userId: string,
   state: Record<string, unknown>,
+  adopting = false,
 ): Promise<Live<OfficerMappingInputs> | undefined> {
   const m = await mappings(ctx, userId);
   if (!m.zone) return undefined;
+  const ours =
+    state.createdByStack === true ||
+    posted().has(userId) ||
+    (adopting && (await createdByOwnCredential(ctx, m.zone)));
   return {
     id: userId,
     inputs: {
@@ -122,7 +134,7 @@ async function readOfficer(
       zoneMappingActive: m.zone.isActive,
       centreMappingActive: m.centre?.isActive ?? false,
       readVia: m.via,
-      createdByStack: state.createdByStack === true || posted().has(userId),
+      createdByStack: ours,
     },
   };
 }
@@ -204,7 +216,8 @@ export const officerMappingSpec: MosipObjectSpec<OfficerMappingInputs> = {
   immutable: ["userId", "zoneCode"],
   deleteBeforeReplace: true,
 
-  find: (ctx, inputs) => readOfficer(ctx, inputs.userId, inputs),
+  // Mappings the stack's own credential made (a create whose answer was lost) are still its own.
+  find: (ctx, inputs) => readOfficer(ctx, inputs.userId, inputs, true),
   read: (ctx, id, state) => readOfficer(ctx, id, state),
 
   async create(ctx, inputs) {
@@ -275,7 +288,7 @@ export class OfficerMapping extends MosipResource {
 
   constructor(name: string, args: OfficerMappingArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      officerMappingProvider,
+      providerRef(officerMappingSpec.type),
       officerMappingSpec,
       name,
       { ...args },

@@ -28,6 +28,7 @@ import {
   type MosipContext,
   type MosipObjectSpec,
 } from "./dynamic";
+import { providerRef } from "./provider-ref";
 import { isErrorCode } from "./errors";
 import { generateRsaKeyPair, jwkProblem, oidcClientId, publicJwk, type Jwk } from "./jwk";
 
@@ -425,7 +426,7 @@ export const oidcClientSpec: MosipObjectSpec<OidcClientInputs> = {
   },
 };
 
-/** Serialized once per program into each OidcClient's state (`__provider`). */
+/** What the provider host runs for OidcClient (registry.ts); the resource registers providerRef. */
 export const oidcClientProvider = new MosipProvider(oidcClientSpec);
 
 /**
@@ -453,7 +454,7 @@ export class OidcClient extends MosipResource {
 
   constructor(name: string, args: OidcClientArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      oidcClientProvider,
+      providerRef(oidcClientSpec.type),
       oidcClientSpec,
       name,
       { ...args },

@@ -24,6 +24,7 @@ import {
   type MosipContext,
   type MosipObjectSpec,
 } from "./dynamic";
+import { providerRef } from "./provider-ref";
 import { isErrorCode } from "./errors";
 
 export interface PartnerCertificateArgs {
@@ -336,6 +337,13 @@ export class PartnerCertificate extends MosipResource {
   declare readonly expiresAt: pulumi.Output<string>;
 
   constructor(name: string, args: PartnerCertificateArgs, opts?: pulumi.CustomResourceOptions) {
-    super(partnerCertificateProvider, partnerCertificateSpec, name, { ...args }, OUTPUTS, opts);
+    super(
+      providerRef(partnerCertificateSpec.type),
+      partnerCertificateSpec,
+      name,
+      { ...args },
+      OUTPUTS,
+      opts,
+    );
   }
 }

@@ -1,6 +1,16 @@
 // A PMS partner (contract §5.1): registered (self-registration endpoint, called as the deployment
 // client), its contact details converged, deactivated on delete (PMS has no delete for partners).
-// Activation is not this resource's business: uploading the partner certificate activates it.
+//
+// `active` is a declared input (default true), like every MOSIP object of the stack with an active
+// flag: a partner deactivated by hand is drift that refresh reports (`active: true => false`) and
+// `up` repairs (PATCH status Active). The first activation is not this resource's business: PMS
+// registers a partner inactive and uploading its certificate (PartnerCertificate, later in the same
+// up) activates it; a partner cannot be activated before that (PMS_PRT_108). So read reports
+// `active` as "not deactivated": false only for a partner that is inactive although its
+// certificate is uploaded. A partner waiting for its certificate reads as active: true, so create
+// and the certificate upload agree with refresh (no drift on a freshly converged stack). Such a
+// partner cannot be declared active: false: PMS has no state for it (it is inactive anyway, and
+// the upload would activate it), and saying so beats a diff that never settles.
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { isErrorCode } from "./errors";
@@ -11,8 +21,15 @@ import {
   type MosipContext,
   type MosipObjectSpec,
 } from "./dynamic";
+import { providerRef } from "./provider-ref";
 
 export interface PartnerArgs {
+  /**
+   * Whether the partner is active (default true). False deactivates it (PATCH status De-Active,
+   * as a destroy does); true reactivates one deactivated by hand. False is only for a partner whose
+   * certificate is uploaded: the certificate upload is what first activates a partner.
+   */
+  active?: pulumi.Input<boolean>;
   /** The partner id: also the Keycloak client id and WebSub topic prefix. At most 36 characters. */
   partnerId: pulumi.Input<string>;
   /** PMS partner type code, e.g. Credential_Partner, Auth_Partner, MISP_Partner. */
@@ -37,6 +54,8 @@ export interface PartnerInputs extends Record<string, unknown> {
   contactEmail: string;
   contactPhone: string;
   address: string;
+  /** Not deactivated: see the header. */
+  active: boolean;
 }
 
 /** GET /partners/{partnerId}. */
@@ -60,8 +79,14 @@ interface PmsPartnerRow {
 
 const PARTNERS = "/v1/partnermanager/partners";
 
-/** The partner (GET + search row), or undefined on PMS_PRT_005 "Partner does not exist". */
-async function getPartner(ctx: MosipContext, id: string): Promise<Live<PartnerInputs> | undefined> {
+/**
+ * The partner (GET + search row) and whether its certificate is uploaded, or undefined on
+ * PMS_PRT_005 "Partner does not exist".
+ */
+async function readPartner(
+  ctx: MosipContext,
+  id: string,
+): Promise<{ live: Live<PartnerInputs>; certificate: boolean } | undefined> {
   let p: PmsPartner;
   try {
     p = await ctx.client.kernel<PmsPartner>("GET", `${PARTNERS}/${encodeURIComponent(id)}`);
@@ -86,18 +111,23 @@ async function getPartner(ctx: MosipContext, id: string): Promise<Live<PartnerIn
     contactEmail: p.emailId,
     contactPhone: p.contactNumber,
     address: p.address,
+    // Before its certificate a partner is inactive too; that is not deactivation.
+    active: p.isActive || !row?.certificateAlias,
   };
   if (p.policyGroup) inputs.policyGroupName = p.policyGroup;
-  return {
-    id: p.partnerID,
-    inputs,
-    extra: {
-      status: p.status,
-      isActive: p.isActive,
-      approvalStatus: row?.approvalStatus ?? null,
-      certificateUploaded: Boolean(row?.certificateAlias),
-    },
-  };
+  // Not an output: the upload changes it (it would be drift on every fresh stack).
+  return { live: { id: p.partnerID, inputs }, certificate: Boolean(row?.certificateAlias) };
+}
+
+async function getPartner(ctx: MosipContext, id: string): Promise<Live<PartnerInputs> | undefined> {
+  return (await readPartner(ctx, id))?.live;
+}
+
+/** A partner without a certificate cannot be held deactivated (see the header). */
+function noInactiveWithoutCertificate(): Error {
+  return new Error(
+    `the partner has no certificate uploaded yet, so it cannot be declared active: false: MOSIP registers a partner inactive and the certificate upload activates it, so it has no deactivated state before that. Declare active: true (the default) until its certificate is uploaded (PartnerCertificate), then set active: false to deactivate it.`,
+  );
 }
 
 async function setStatus(ctx: MosipContext, id: string, status: "Active" | "De-Active") {
@@ -126,7 +156,9 @@ function partnerTypes(): Record<string, boolean> {
 
 export const partnerSpec: MosipObjectSpec<PartnerInputs> = {
   type: "Partner",
-  revision: "1",
+  // 2: status, isActive, approvalStatus and certificateUploaded gave way to deactivated.
+  // 3: deactivated gave way to the declared input active.
+  revision: "3",
   schema: (zod: typeof z) => {
     const text = (field: string, max: number, what: string) =>
       zod
@@ -158,10 +190,13 @@ export const partnerSpec: MosipObjectSpec<PartnerInputs> = {
           ),
           contactPhone: text("contactPhone", 16, "a phone number (PMS_PRT_013 above 16)"),
           address: text("address", 2000, "the postal address"),
+          active: zod
+            .boolean({ error: "active must be true or false (false deactivates the partner)" })
+            .default(true),
         },
         {
           error:
-            "unknown argument: Partner takes partnerId, partnerType, policyGroupName, organisationName, contactEmail, contactPhone and address",
+            "unknown argument: Partner takes partnerId, partnerType, policyGroupName, organisationName, contactEmail, contactPhone, address and active",
         },
       )
       .superRefine((v, rc) => {
@@ -181,24 +216,16 @@ export const partnerSpec: MosipObjectSpec<PartnerInputs> = {
   // anything is deactivated.
   deleteBeforeReplace: false,
 
-  // A partner deactivated earlier (by this stack's delete or by hand) but holding a certificate is
-  // brought back: it is declared.
-  async find(ctx, inputs) {
-    const live = await getPartner(ctx, inputs.partnerId);
-    if (!live) return undefined;
-    const x = live.extra ?? {};
-    if (x.isActive === false && x.certificateUploaded === true) {
-      await setStatus(ctx, live.id, "Active");
-      ctx.log(`reactivated the deactivated partner`);
-      return (await getPartner(ctx, live.id)) ?? live;
-    }
-    return live;
-  },
+  // A partner deactivated earlier (by this stack's delete or by hand) reads as active: false; the
+  // base's adoption converges that like any other mutable field (update reactivates it).
+  find: (ctx, inputs) => getPartner(ctx, inputs.partnerId),
 
   read: (ctx, id) => getPartner(ctx, id),
 
   // PMS_PRT_051: registered meanwhile (a lost answer); the base looks it up.
   async create(ctx, inputs) {
+    // Checked before anything is registered: a new partner has no certificate.
+    if (inputs.active === false) throw noInactiveWithoutCertificate();
     try {
       await ctx.client.kernel("POST", PARTNERS, {
         request: {
@@ -225,8 +252,17 @@ export const partnerSpec: MosipObjectSpec<PartnerInputs> = {
 
   // PUT /partners/{id} would reset the logo and additionalInfo someone may have set in the portal;
   // the v2 PUT carries them over, read from the v2 list (the only read that returns them).
+  // Deactivation comes first and reactivation last, so a policy group move (only allowed while the
+  // partner is not active, PMS_PRT_050) happens while it is inactive. An absent `active` (inputs
+  // that did not go through check) means the default, true.
   async update(ctx, live, inputs) {
     const id = encodeURIComponent(live.id);
+    const active = inputs.active !== false;
+    if (!active && live.inputs.active) {
+      if (!(await readPartner(ctx, live.id))?.certificate) throw noInactiveWithoutCertificate();
+      await setStatus(ctx, live.id, "De-Active");
+      ctx.log(`deactivated (declared active: false)`);
+    }
     if ((inputs.policyGroupName ?? "") !== (live.inputs.policyGroupName ?? "")) {
       if (!inputs.policyGroupName)
         throw new Error(`MOSIP cannot remove a partner's policy group; declare one`);
@@ -243,20 +279,28 @@ export const partnerSpec: MosipObjectSpec<PartnerInputs> = {
         throw e;
       }
     }
-    if (inputs.address === live.inputs.address && inputs.contactPhone === live.inputs.contactPhone)
-      return;
-    const list = await ctx.client.kernel<{
-      partners?: { partnerID: string; logoUrl?: string | null; additionalInfo?: unknown }[];
-    }>("GET", `${PARTNERS}/v2`, { query: { partnerType: live.inputs.partnerType } });
-    const mine = (list?.partners ?? []).find((p) => p.partnerID === live.id);
-    await ctx.client.kernel("PUT", `${PARTNERS}/v2/${id}`, {
-      request: {
-        address: inputs.address,
-        contactNumber: inputs.contactPhone,
-        logoUrl: mine?.logoUrl ?? null,
-        additionalInfo: mine?.additionalInfo ?? [],
-      },
-    });
+    if (
+      inputs.address !== live.inputs.address ||
+      inputs.contactPhone !== live.inputs.contactPhone
+    ) {
+      const list = await ctx.client.kernel<{
+        partners?: { partnerID: string; logoUrl?: string | null; additionalInfo?: unknown }[];
+      }>("GET", `${PARTNERS}/v2`, { query: { partnerType: live.inputs.partnerType } });
+      const mine = (list?.partners ?? []).find((p) => p.partnerID === live.id);
+      await ctx.client.kernel("PUT", `${PARTNERS}/v2/${id}`, {
+        request: {
+          address: inputs.address,
+          contactNumber: inputs.contactPhone,
+          logoUrl: mine?.logoUrl ?? null,
+          additionalInfo: mine?.additionalInfo ?? [],
+        },
+      });
+    }
+    // live.inputs.active is false only for a partner with its certificate: PMS accepts this.
+    if (active && !live.inputs.active) {
+      await setStatus(ctx, live.id, "Active");
+      ctx.log(`reactivated the deactivated partner`);
+    }
   },
 
   // PMS has no delete for partners (any 1.2.x): deactivate. Its certificate, mappings and keys stay.
@@ -276,7 +320,7 @@ export const partnerProvider = new MosipProvider(partnerSpec);
 
 /**
  * A PMS partner. Creating one whose partnerId exists adopts it (failing if its organisation, email
- * or type differ); delete deactivates it.
+ * or type differ; reactivating it if it was deactivated); delete deactivates it.
  */
 export class Partner extends MosipResource {
   declare readonly partnerId: pulumi.Output<string>;
@@ -286,17 +330,17 @@ export class Partner extends MosipResource {
   declare readonly contactEmail: pulumi.Output<string>;
   declare readonly contactPhone: pulumi.Output<string>;
   declare readonly address: pulumi.Output<string>;
-  /** "active" or "De-active" as PMS reports it. */
-  declare readonly status: pulumi.Output<string>;
-  /** True once the partner certificate is uploaded (and until deactivated). */
-  declare readonly isActive: pulumi.Output<boolean>;
-  /** "InProgress" until the certificate is uploaded, then "approved". */
-  declare readonly approvalStatus: pulumi.Output<string | null>;
-  declare readonly certificateUploaded: pulumi.Output<boolean>;
+  /**
+   * False when PMS reports the partner inactive although its certificate is uploaded: deactivated
+   * (by hand, or by this stack's delete). True before the upload and while active, so the upload
+   * (PartnerCertificate) does not show as drift. `pulumi refresh` reports a deactivation here and
+   * the next `pulumi up` reactivates the partner unless `active: false` is declared.
+   */
+  declare readonly active: pulumi.Output<boolean>;
 
   constructor(name: string, args: PartnerArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      partnerProvider,
+      providerRef(partnerSpec.type),
       partnerSpec,
       name,
       {
@@ -307,8 +351,9 @@ export class Partner extends MosipResource {
         contactEmail: args.contactEmail,
         contactPhone: args.contactPhone,
         address: args.address,
+        active: args.active,
       },
-      ["status", "isActive", "approvalStatus", "certificateUploaded"],
+      [],
       opts,
     );
   }

@@ -9,6 +9,7 @@ import {
   type MosipContext,
   type MosipObjectSpec,
 } from "./dynamic";
+import { providerRef } from "./provider-ref";
 
 export interface PolicyGroupArgs {
   /** The group's name, unique in PMS (case-sensitive). Changing it replaces the group. */
@@ -189,7 +190,7 @@ export const policyGroupSpec: MosipObjectSpec<PolicyGroupInputs> = {
   },
 };
 
-/** Serialized once per program into each PolicyGroup's state (`__provider`). */
+/** What the provider host runs for PolicyGroup (registry.ts); the resource registers providerRef. */
 export const policyGroupProvider = new MosipProvider(policyGroupSpec);
 
 /**
@@ -205,7 +206,7 @@ export class PolicyGroup extends MosipResource {
 
   constructor(name: string, args: PolicyGroupArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      policyGroupProvider,
+      providerRef(policyGroupSpec.type),
       policyGroupSpec,
       name,
       { name: args.name, description: args.description },

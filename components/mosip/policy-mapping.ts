@@ -23,6 +23,7 @@ import {
   type MosipContext,
   type MosipObjectSpec,
 } from "./dynamic";
+import { providerRef } from "./provider-ref";
 import { isErrorCode } from "./errors";
 
 export interface BioExtractor {
@@ -302,7 +303,7 @@ export class PolicyMapping extends MosipResource {
 
   constructor(name: string, args: PolicyMappingArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      policyMappingProvider,
+      providerRef(policyMappingSpec.type),
       policyMappingSpec,
       name,
       { ...args },

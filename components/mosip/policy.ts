@@ -27,6 +27,7 @@ import {
   type MosipContext,
   type MosipObjectSpec,
 } from "./dynamic";
+import { providerRef } from "./provider-ref";
 
 export interface PolicyArgs {
   /** Name of the (active) policy group the policy belongs to. */
@@ -336,7 +337,7 @@ export class Policy extends MosipResource {
 
   constructor(name: string, args: PolicyArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      policyProvider,
+      providerRef(policySpec.type),
       policySpec,
       name,
       {

@@ -3,9 +3,13 @@
 
 const MASK = "[REDACTED]";
 
-/** Field names whose values are secret in JSON bodies, form bodies and query strings. */
+/**
+ * Field names whose values are secret in JSON bodies, form bodies and query strings. Not after a
+ * `/`: there the word ends a URL path (`.../generate/apikey: PMS_PRT_055 "..."`, `.../token:
+ * invalid_client`) and what follows is MOSIP's error code, not a value.
+ */
 const SECRET_FIELD =
-  /("?(?:secretKey|password|clientSecret|client_secret|secret|hub\.secret|token|refreshToken|access_token|refresh_token|id_token|privateKey|apiKey)"?\s*[:=]\s*)("(?:[^"\\]|\\.)*"|[^\s&,;"}]+)/gi;
+  /((?<!\/)"?(?:secretKey|password|clientSecret|client_secret|secret|hub\.secret|token|refreshToken|access_token|refresh_token|id_token|privateKey|apiKey)"?\s*[:=]\s*)("(?:[^"\\]|\\.)*"|[^\s&,;"}]+)/gi;
 
 /**
  * Removes registered secrets (raw and URL-encoded), JWTs, `Authorization` header/cookie values

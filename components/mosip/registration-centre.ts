@@ -13,7 +13,9 @@ import {
   type Live,
   type MosipContext,
   type MosipObjectSpec,
+  createdByOwnCredential,
 } from "./dynamic";
+import { providerRef } from "./provider-ref";
 
 /** Text of the centre in one language. */
 export interface LocalizedCentre {
@@ -69,6 +71,7 @@ interface CentreRow {
   id: string | null;
   langCode: string;
   isActive: boolean;
+  createdBy?: string | null;
   [k: string]: unknown;
 }
 
@@ -315,7 +318,10 @@ export const registrationCentreSpec: MosipObjectSpec<RegistrationCentreInputs> =
       ctx.warn(
         `MOSIP holds ${ids.length} centres named "${name}" in zone ${inputs.zoneCode} (ids ${ids.join(", ")}); adopting ${ids[0]}. Decommission the others in the admin portal.`,
       );
-    return readCentre(ctx, ids[0]!, inputs);
+    // A centre the stack's own credential made (a create whose answer was lost) is still its own.
+    const oldest = page?.data?.find((r) => String(r.id) === ids[0]);
+    const ours = await createdByOwnCredential(ctx, oldest);
+    return readCentre(ctx, ids[0]!, ours ? { ...inputs, createdByStack: true } : inputs);
   },
 
   read: (ctx, id, state) => readCentre(ctx, id, state),
@@ -382,7 +388,7 @@ export class RegistrationCentre extends MosipResource {
 
   constructor(name: string, args: RegistrationCentreArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      registrationCentreProvider,
+      providerRef(registrationCentreSpec.type),
       registrationCentreSpec,
       name,
       { ...args },

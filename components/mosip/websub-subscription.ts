@@ -1,6 +1,7 @@
 // A subscription at MOSIP's WebSub hub (contract §7): `<partnerId>/CREDENTIAL_ISSUED` or the
-// packet-status topic, delivered to the CRVS adapter's callback, signed with a hub secret generated
-// here (a secret output the adapter verifies X-Hub-Signature with).
+// packet-status topic, delivered to the CRVS adapter's callback, signed with a hub secret (a secret
+// output the adapter verifies X-Hub-Signature with): the `hubSecret` input when given (so the
+// adapter can hold it before the subscription exists), else one generated here at create.
 //
 // What MOSIP 1.2.0.1 lets this resource see and do (§7.4, §7.5, §7.7):
 // - Subscribe / unsubscribe are form posts answered 202 Accepted; the hub then verifies intent
@@ -18,6 +19,18 @@
 //   update once fewer than `renewBeforeSeconds` are left; the update re-subscribes with the same
 //   secret, which re-creates the subscription if it has gone (and is denied as a duplicate if not).
 //   That is also the only way a hand-made unsubscribe gets repaired.
+// - A new `hubSecret` input (a rotation) is updated in place as UNSUBSCRIBE, then SUBSCRIBE with the
+//   new secret: a subscribe alone would be denied as a duplicate and the hub would go on signing
+//   with the old secret (§7.4 step 2; test/sandbox/websub.ts `validateSubscription`). Both are
+//   asynchronous at the hub and neither outcome is visible here, so the subscribe is sent
+//   `resubscribeDelaySeconds` after the unsubscribe (time for the hub to verify the unsubscribe
+//   with the callback and drop the old subscription) and once more after twice that delay, in
+//   case the first still found the old one; a subscribe that arrives after the new subscription
+//   exists is denied as a duplicate, which is harmless. How long MOSIP's hub takes to drop an
+//   unsubscribed subscriber from its cache (via its Kafka meta-topics) is UNCONFIRMED; the default
+//   of 5 s fits a callback that answers at once. Until the new subscribe is verified, deliveries
+//   are signed with the old secret (or, between the two, not made at all): an adapter already
+//   holding the new secret rejects them and the hub keeps them uncommitted (§7.6).
 // - Delete = unsubscribe (202; the hub asks the callback to confirm).
 //
 // Credentials: the hub lets only the partner itself subscribe to `<partnerId>/...` (§7.3: token user
@@ -30,7 +43,7 @@
 import { randomBytes } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import { MosipClient, type MosipClientOptions } from "./client";
+import type { MosipClient } from "./client";
 import {
   MosipProvider,
   MosipResource,
@@ -38,6 +51,7 @@ import {
   type MosipContext,
   type MosipObjectSpec,
 } from "./dynamic";
+import { providerRef } from "./provider-ref";
 import { MosipAuthError, MosipHubError } from "./errors";
 
 export interface WebSubSubscriptionArgs {
@@ -55,6 +69,18 @@ export interface WebSubSubscriptionArgs {
   subscriberClientId: pulumi.Input<string>;
   /** That client's secret (made secret by this class). */
   subscriberClientSecret: pulumi.Input<string>;
+  /**
+   * The hub secret (made secret by this class): sent with every subscribe and renewal, never
+   * generated. Changing it unsubscribes and subscribes again with the new secret (in place). A
+   * stack that gives it can hand the same value to the adapter before the subscription exists.
+   * @default generated at create (43 base64url characters) and kept in state
+   */
+  hubSecret?: pulumi.Input<string>;
+  /**
+   * On a `hubSecret` change, seconds between the unsubscribe and the subscribe with the new secret
+   * (a second subscribe follows after twice as long). @default 5
+   */
+  resubscribeDelaySeconds?: pulumi.Input<number>;
 }
 
 export interface WebSubSubscriptionInputs extends Record<string, unknown> {
@@ -65,6 +91,8 @@ export interface WebSubSubscriptionInputs extends Record<string, unknown> {
   renewBeforeSeconds: number;
   subscriberClientId: string;
   subscriberClientSecret: string;
+  hubSecret?: string;
+  resubscribeDelaySeconds?: number;
 }
 
 /**
@@ -78,14 +106,9 @@ type OpContext = MosipContext & {
 
 /** A client that logs in as the subscriber, with the connection's URL, TLS and retry settings. */
 function subscriberClient(ctx: MosipContext, i: WebSubSubscriptionInputs): MosipClient {
-  const base = (ctx.client as unknown as { opts: MosipClientOptions }).opts;
-  return new MosipClient({
-    ...base,
-    credentials: {
-      clientId: i.subscriberClientId,
-      secretKey: i.subscriberClientSecret,
-      appId: base.credentials.appId,
-    },
+  return ctx.client.withCredentials({
+    clientId: i.subscriberClientId,
+    secretKey: i.subscriberClientSecret,
   });
 }
 
@@ -160,6 +183,8 @@ function fromState(
     subscriberClientId: String(s.subscriberClientId),
   } as WebSubSubscriptionInputs;
   if (typeof s.hubUrl === "string") inputs.hubUrl = s.hubUrl;
+  if (typeof s.resubscribeDelaySeconds === "number")
+    inputs.resubscribeDelaySeconds = s.resubscribeDelaySeconds;
   const subscribedAt = ctx.webSub?.subscribedAt ?? String(s.subscribedAt);
   return {
     id,
@@ -209,10 +234,20 @@ export const webSubSubscriptionSpec: MosipObjectSpec<WebSubSubscriptionInputs> =
           subscriberClientSecret: zod
             .string({ error: "subscriberClientSecret must be a string: that client's secret" })
             .min(1, { error: "subscriberClientSecret must not be empty" }),
+          // The hub HMACs with it: a short one would make forged deliveries guessable.
+          hubSecret: zod
+            .string({ error: "hubSecret must be a string" })
+            .min(16, { error: "hubSecret must be at least 16 characters" })
+            .optional(),
+          resubscribeDelaySeconds: zod
+            .number({ error: "resubscribeDelaySeconds must be a number of seconds" })
+            .min(0, { error: "resubscribeDelaySeconds must not be negative" })
+            .max(600, { error: "resubscribeDelaySeconds must be at most 600" })
+            .optional(),
         },
         {
           error:
-            "unknown argument: WebSubSubscription takes hubUrl, topic, callback, leaseSeconds, renewBeforeSeconds, subscriberClientId, subscriberClientSecret",
+            "unknown argument: WebSubSubscription takes hubUrl, topic, callback, leaseSeconds, renewBeforeSeconds, subscriberClientId, subscriberClientSecret, hubSecret, resubscribeDelaySeconds",
         },
       )
       .superRefine((v, c) => {
@@ -239,13 +274,33 @@ export const webSubSubscriptionSpec: MosipObjectSpec<WebSubSubscriptionInputs> =
 
   async create(ctx: OpContext, i) {
     ctx.webSub = { ...ctx.webSub };
-    const secret = (ctx.webSub.secret ??= randomBytes(32).toString("base64url"));
+    const secret = (ctx.webSub.secret ??= i.hubSecret ?? randomBytes(32).toString("base64url"));
     await subscribe(ctx, i, secret);
     return fromState(ctx, `${i.topic} ${i.callback}`, { ...i, hubSecret: secret });
   },
 
   async update(ctx: OpContext, live, i) {
-    await subscribe(ctx, i, String(live.extra?.hubSecret));
+    const old = String(live.extra?.hubSecret);
+    if (i.hubSecret === undefined || i.hubSecret === old) {
+      // Renewal, or another mutable field: the same secret (no input keeps the stored one).
+      await subscribe(ctx, { ...i, hubSecret: old }, old);
+      return;
+    }
+    // A new secret: the hub keeps (topic, callback)'s first secret until it is unsubscribed.
+    ctx.client.redact(old, i.hubSecret, i.subscriberClientSecret);
+    const status = await hubAs(ctx, i, {
+      "hub.mode": "unsubscribe",
+      "hub.topic": i.topic,
+      "hub.callback": i.callback,
+    });
+    const delayMs = (i.resubscribeDelaySeconds ?? 5) * 1000;
+    ctx.log(
+      `hub secret changed: the hub accepted the unsubscription (HTTP ${status}); subscribing with the new secret in ${delayMs / 1000} s, and again ${(2 * delayMs) / 1000} s later (a duplicate is denied, harmlessly)`,
+    );
+    await new Promise((r) => setTimeout(r, delayMs));
+    await subscribe(ctx, i, i.hubSecret);
+    await new Promise((r) => setTimeout(r, 2 * delayMs));
+    await subscribe(ctx, i, i.hubSecret);
   },
 
   async delete(ctx, _id, state) {
@@ -266,7 +321,8 @@ export const webSubSubscriptionSpec: MosipObjectSpec<WebSubSubscriptionInputs> =
 
 /**
  * The base provider with a diff that also sees time: once fewer than `renewBeforeSeconds` are left
- * before `leaseExpiresAt`, an update (a re-subscribe with the same secret) is due.
+ * before `leaseExpiresAt`, an update (a re-subscribe with the same secret) is due. The stored
+ * `hubSecret` is compared with the input only when one is given.
  */
 function renewingSubscriptions(
   inner: MosipProvider<WebSubSubscriptionInputs>,
@@ -279,13 +335,26 @@ function renewingSubscriptions(
     update: (id, olds, news) => inner.update(id, olds, news),
     delete: (id, props) => inner.delete(id, props),
     async diff(id, olds, news) {
-      const d = await inner.diff(id, olds, news);
-      if (d.changes) return d;
-      const left = secondsLeft(olds.leaseExpiresAt);
-      const before = Number(news.renewBeforeSeconds ?? olds.renewBeforeSeconds ?? 86400);
-      return left !== undefined && left < before ? { ...d, changes: true } : d;
+      // Without a hubSecret input the stored (generated) secret is kept: nothing to compare.
+      if (news.hubSecret === undefined && olds.hubSecret !== undefined) {
+        const { hubSecret: _h, ...rest } = olds;
+        return renewalDiff(await inner.diff(id, rest, news), olds, news);
+      }
+      return renewalDiff(await inner.diff(id, olds, news), olds, news);
     },
   };
+}
+
+/** A diff with no changes becomes an update when the lease is near its end. */
+function renewalDiff(
+  d: pulumi.dynamic.DiffResult,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): pulumi.dynamic.DiffResult {
+  if (d.changes) return d;
+  const left = secondsLeft(olds.leaseExpiresAt);
+  const before = Number(news.renewBeforeSeconds ?? olds.renewBeforeSeconds ?? 86400);
+  return left !== undefined && left < before ? { ...d, changes: true } : d;
 }
 
 export const webSubSubscriptionProvider = renewingSubscriptions(
@@ -294,7 +363,8 @@ export const webSubSubscriptionProvider = renewingSubscriptions(
 
 /**
  * A WebSub subscription at MOSIP's hub, made as the subscribing partner's own Keycloak client. The
- * hub secret is generated (secret output `hubSecret`). MOSIP has no read-back for subscriptions:
+ * hub secret (secret output `hubSecret`) is the `hubSecret` input, or generated when none is given;
+ * a new input re-subscribes with it (unsubscribe, then subscribe). MOSIP has no read-back for subscriptions:
  * refresh shows the stored state; a lease near its end triggers a re-subscribe on `pulumi up`;
  * delete unsubscribes.
  */
@@ -314,10 +384,14 @@ export class WebSubSubscription extends MosipResource {
 
   constructor(name: string, args: WebSubSubscriptionArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      webSubSubscriptionProvider,
+      providerRef(webSubSubscriptionSpec.type),
       webSubSubscriptionSpec,
       name,
-      { ...args, subscriberClientSecret: pulumi.secret(args.subscriberClientSecret) },
+      {
+        ...args,
+        subscriberClientSecret: pulumi.secret(args.subscriberClientSecret),
+        hubSecret: args.hubSecret === undefined ? undefined : pulumi.secret(args.hubSecret),
+      },
       ["hubSecret", "subscribedAt", "leaseExpiresAt"],
       opts,
     );

@@ -1,14 +1,12 @@
 // ApiKey through the path `pulumi up` uses (closure-serialized provider, the SDK's dynamic-provider
 // host over gRPC) against the MOSIP sandbox. The partner, its Keycloak user, policy, certificate and
 // approved mapping are set up through the sandbox's HTTP API directly.
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { generateCa, generatePartnerCertificate } from "../../components/mosip/certificates";
 import { MosipClient } from "../../components/mosip/client";
 import {
   findLeaks,
   ProviderHostError,
-  serializeResourceProviders,
   startProviderHost,
   stripProvider,
   urnFor,
@@ -17,7 +15,14 @@ import {
   type SerializedProvider,
 } from "../provider-host/harness";
 import { authPolicy, createKeycloakUser } from "../sandbox/pms-testkit";
-import { startSandbox, type Sandbox } from "../sandbox/server";
+import type { Sandbox } from "../sandbox/server";
+import {
+  type MosipLifecycle,
+  expectProviderReference,
+  mosipStackConfig,
+  startLifecycle,
+  unusedPort,
+} from "./lifecycle";
 
 const TYPE = "pulumi-nodejs:dynamic/mosip:ApiKey";
 const REV = "1.1";
@@ -29,21 +34,12 @@ const PASSWORD = "sandbox-test-partner-password-1";
 let sandbox: Sandbox;
 let secret: string;
 let provider: SerializedProvider;
-let reference: SerializedProvider;
 let host: ProviderHost;
 let mosip: MosipClient;
 let policyId: string;
 
 function stackConfig(apiBaseUrl: string, extra: Record<string, unknown> = {}) {
-  return {
-    "mosip-crvs:mosip": {
-      apiBaseUrl,
-      clientId: "mosip-deployment-client",
-      appId: "partner",
-      ...extra,
-    },
-    "mosip-crvs:mosipClientSecret": secret,
-  };
+  return mosipStackConfig(apiBaseUrl, secret, extra);
 }
 
 interface KeyRow {
@@ -66,83 +62,82 @@ const inputs = (label: string, extra: Props = {}): Props => ({
   ...extra,
 });
 
+let lifecycle: MosipLifecycle;
 beforeAll(async () => {
-  sandbox = await startSandbox();
-  secret = sandbox.context.options.adminClientSecret;
-  const serialized = serializeResourceProviders([
-    {
-      module: "components/mosip/api-key.ts",
-      export: "ApiKey",
-      args: { partnerId: "p", policyName: "q", label: "l", partnerPassword: "serialized" },
+  lifecycle = await startLifecycle({
+    resources: [
+      {
+        module: "components/mosip/api-key.ts",
+        export: "ApiKey",
+        args: { partnerId: "p", policyName: "q", label: "l", partnerPassword: "serialized" },
+      },
+    ],
+    async setup(l) {
+      ({ sandbox, secret, mosip } = l);
+      // The auth partner as run-onboarding.sh option 1 leaves it before the API-key step.
+      const group = await mosip.kernel<{ id: string }>(
+        "POST",
+        "/v1/policymanager/policies/group/new",
+        {
+          request: { name: GROUP, desc: "CRVS auth" },
+        },
+      );
+      const policy = await mosip.kernel<{ id: string }>("POST", "/v1/policymanager/policies", {
+        request: {
+          policyGroupName: GROUP,
+          name: POLICY,
+          desc: "CRVS auth policy",
+          policyType: "Auth",
+          version: "1.0",
+          policies: authPolicy(),
+        },
+      });
+      policyId = policy.id;
+      await mosip.kernel(
+        "POST",
+        `/v1/policymanager/policies/${policy.id}/group/${group.id}/publish`,
+      );
+      await createKeycloakUser(sandbox, PARTNER, PASSWORD, ["AUTH_PARTNER"]);
+      const org = "CRVS Auth Org";
+      await mosip.kernel("POST", "/v1/partnermanager/partners", {
+        request: {
+          partnerId: PARTNER,
+          organizationName: org,
+          address: "1 Registry Road",
+          contactNumber: "0123456789",
+          emailId: "auth@sandbox.test",
+          partnerType: "Auth_Partner",
+          policyGroup: GROUP,
+        },
+      });
+      const ca = await generateCa({ commonName: "CRVS CA", organisation: "CRVS" });
+      await mosip.kernel("POST", "/v1/partnermanager/partners/certificate/ca/upload", {
+        request: { certificateData: ca.certificatePem, partnerDomain: "AUTH" },
+      });
+      const leaf = await generatePartnerCertificate({ ca, commonName: PARTNER, organisation: org });
+      await mosip.kernel("POST", "/v1/partnermanager/partners/certificate/upload", {
+        request: {
+          partnerId: PARTNER,
+          certificateData: leaf.certificatePem,
+          partnerDomain: "AUTH",
+        },
+      });
+      const m = await mosip.kernel<{ mappingkey: string }>(
+        "POST",
+        `/v1/partnermanager/partners/${PARTNER}/policy/map`,
+        { request: { policyName: POLICY, useCaseDescription: "CRVS authenticates" } },
+      );
+      await mosip.kernel("PUT", `/v1/partnermanager/partners/policy/${m.mappingkey}`, {
+        request: { status: "Approved" },
+      });
     },
-    {
-      module: "components/mosip/policy-group.ts",
-      export: "PolicyGroup",
-      args: { name: "reference", description: "the shared base's size" },
-    },
-  ]);
-  mosip = new MosipClient({
-    apiBaseUrl: sandbox.url,
-    credentials: { clientId: "mosip-deployment-client", secretKey: secret, appId: "partner" },
-    retries: 0,
   });
-  // The auth partner as run-onboarding.sh option 1 leaves it before the API-key step.
-  const group = await mosip.kernel<{ id: string }>("POST", "/v1/policymanager/policies/group/new", {
-    request: { name: GROUP, desc: "CRVS auth" },
-  });
-  const policy = await mosip.kernel<{ id: string }>("POST", "/v1/policymanager/policies", {
-    request: {
-      policyGroupName: GROUP,
-      name: POLICY,
-      desc: "CRVS auth policy",
-      policyType: "Auth",
-      version: "1.0",
-      policies: authPolicy(),
-    },
-  });
-  policyId = policy.id;
-  await mosip.kernel("POST", `/v1/policymanager/policies/${policy.id}/group/${group.id}/publish`);
-  await createKeycloakUser(sandbox, PARTNER, PASSWORD, ["AUTH_PARTNER"]);
-  const org = "CRVS Auth Org";
-  await mosip.kernel("POST", "/v1/partnermanager/partners", {
-    request: {
-      partnerId: PARTNER,
-      organizationName: org,
-      address: "1 Registry Road",
-      contactNumber: "0123456789",
-      emailId: "auth@sandbox.test",
-      partnerType: "Auth_Partner",
-      policyGroup: GROUP,
-    },
-  });
-  const ca = await generateCa({ commonName: "CRVS CA", organisation: "CRVS" });
-  await mosip.kernel("POST", "/v1/partnermanager/partners/certificate/ca/upload", {
-    request: { certificateData: ca.certificatePem, partnerDomain: "AUTH" },
-  });
-  const leaf = await generatePartnerCertificate({ ca, commonName: PARTNER, organisation: org });
-  await mosip.kernel("POST", "/v1/partnermanager/partners/certificate/upload", {
-    request: { partnerId: PARTNER, certificateData: leaf.certificatePem, partnerDomain: "AUTH" },
-  });
-  const m = await mosip.kernel<{ mappingkey: string }>(
-    "POST",
-    `/v1/partnermanager/partners/${PARTNER}/policy/map`,
-    { request: { policyName: POLICY, useCaseDescription: "CRVS authenticates" } },
-  );
-  await mosip.kernel("PUT", `/v1/partnermanager/partners/policy/${m.mappingkey}`, {
-    request: { status: "Approved" },
-  });
-  [provider, reference] = await serialized;
-  host = await startProviderHost({
-    config: stackConfig(sandbox.url),
-    env: { MOSIP_RETRY_DELAY_MS: "50" },
-    secretKeys: ["mosip-crvs:mosipClientSecret"],
-  });
+  ({ sandbox, secret, mosip, host } = lifecycle);
+  [provider] = lifecycle.providers as [SerializedProvider];
 });
 
 afterAll(async () => {
-  await host?.close();
-  await mosip?.close();
-  await sandbox?.close();
+  await lifecycle?.close();
 });
 
 describe("ApiKey lifecycle through the provider host", () => {
@@ -150,15 +145,8 @@ describe("ApiKey lifecycle through the provider host", () => {
   let id: string;
   let state: Props;
 
-  test("type token, size, and no credential in the serialized provider", () => {
-    expect(provider.type).toBe(TYPE);
-    expect(findLeaks(provider.text, [secret, PASSWORD])).toEqual([]);
-    expect(provider.text.match(/\bexports\.(?!handler\b)\w+/g)).toBeNull();
-    const own = provider.size - reference.size;
-    console.log(
-      `ApiKey serialized provider: ${provider.size} B (PolicyGroup ${reference.size} B, +${own} B)`,
-    );
-    expect(own).toBeLessThan(16 * 1024);
+  test("type token, no credential, and a reference to the installed provider package", () => {
+    expectProviderReference(provider, "ApiKey", [secret, PASSWORD]);
   });
 
   test("check names missing and bad properties with the fix", async () => {
@@ -288,12 +276,7 @@ describe("failures say what failed, where, and what to do, without secrets", () 
   });
 
   test("an unreachable MOSIP", async () => {
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, "127.0.0.1", () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
+    const port = await unusedPort();
     const h = await startProviderHost({
       config: stackConfig(`http://127.0.0.1:${port}`, { maxRetries: 1 }),
       env: { MOSIP_RETRY_DELAY_MS: "20" },

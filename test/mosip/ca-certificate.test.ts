@@ -1,12 +1,10 @@
 // CaCertificate through the path `pulumi up` uses (closure-serialized provider, the SDK's
 // dynamic-provider host over gRPC) against the MOSIP sandbox's PMS + keymanager.
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { generateCa } from "../../components/mosip/certificates";
 import {
   findLeaks,
   ProviderHostError,
-  serializeResourceProviders,
   startProviderHost,
   stripProvider,
   urnFor,
@@ -14,7 +12,14 @@ import {
   type Props,
   type SerializedProvider,
 } from "../provider-host/harness";
-import { startSandbox, type Sandbox } from "../sandbox/server";
+import type { Sandbox } from "../sandbox/server";
+import {
+  type MosipLifecycle,
+  expectProviderReference,
+  mosipStackConfig,
+  startLifecycle,
+  unusedPort,
+} from "./lifecycle";
 
 const TYPE = "pulumi-nodejs:dynamic/mosip:CaCertificate";
 const REV = "1.1";
@@ -22,19 +27,10 @@ const REV = "1.1";
 let sandbox: Sandbox;
 let secret: string;
 let provider: SerializedProvider;
-let reference: SerializedProvider;
 let host: ProviderHost;
 
 function stackConfig(apiBaseUrl: string, extra: Record<string, unknown> = {}) {
-  return {
-    "mosip-crvs:mosip": {
-      apiBaseUrl,
-      clientId: "mosip-deployment-client",
-      appId: "partner",
-      ...extra,
-    },
-    "mosip-crvs:mosipClientSecret": secret,
-  };
+  return mosipStackConfig(apiBaseUrl, secret, extra);
 }
 
 interface StoredCa {
@@ -48,31 +44,23 @@ async function caStore(): Promise<StoredCa[]> {
 }
 const norm = (pem: string) => pem.replace(/\s+/g, "");
 
+let lifecycle: MosipLifecycle;
 beforeAll(async () => {
-  sandbox = await startSandbox();
-  secret = sandbox.context.options.adminClientSecret;
-  [provider, reference] = await serializeResourceProviders([
-    {
-      module: "components/mosip/ca-certificate.ts",
-      export: "CaCertificate",
-      args: { organisation: "serialized" },
-    },
-    {
-      module: "components/mosip/policy-group.ts",
-      export: "PolicyGroup",
-      args: { name: "reference", description: "the shared base's size" },
-    },
-  ]);
-  host = await startProviderHost({
-    config: stackConfig(sandbox.url),
-    env: { MOSIP_RETRY_DELAY_MS: "50" },
-    secretKeys: ["mosip-crvs:mosipClientSecret"],
+  lifecycle = await startLifecycle({
+    resources: [
+      {
+        module: "components/mosip/ca-certificate.ts",
+        export: "CaCertificate",
+        args: { organisation: "serialized" },
+      },
+    ],
   });
+  ({ sandbox, secret, host } = lifecycle);
+  [provider] = lifecycle.providers as [SerializedProvider];
 });
 
 afterAll(async () => {
-  await host?.close();
-  await sandbox?.close();
+  await lifecycle?.close();
 });
 
 describe("CaCertificate lifecycle through the provider host", () => {
@@ -88,17 +76,8 @@ describe("CaCertificate lifecycle through the provider host", () => {
   let id: string;
   let state: Props;
 
-  test("type token, size, and no credential in the serialized provider", () => {
-    expect(provider.type).toBe(TYPE);
-    expect(findLeaks(provider.text, [secret])).toEqual([]);
-    expect(provider.text.match(/\bexports\.(?!handler\b)\w+/g)).toBeNull();
-    // The shared base + client are copied into every provider (their budget is dynamic.test.ts's);
-    // what this resource adds on top of them is measured against PolicyGroup's provider.
-    const own = provider.size - reference.size;
-    console.log(
-      `CaCertificate serialized provider: ${provider.size} B (PolicyGroup ${reference.size} B, +${own} B)`,
-    );
-    expect(own).toBeLessThan(16 * 1024);
+  test("type token, no credential, and a reference to the installed provider package", () => {
+    expectProviderReference(provider, "CaCertificate", [secret]);
   });
 
   test("check fills the defaults and names bad properties with the fix", async () => {
@@ -248,12 +227,7 @@ describe("failures say what failed, where, and what to do, without secrets", () 
   });
 
   test("an unreachable MOSIP", async () => {
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, "127.0.0.1", () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
+    const port = await unusedPort();
     const h = await startProviderHost({
       config: stackConfig(`http://127.0.0.1:${port}`, { maxRetries: 1 }),
       env: { MOSIP_RETRY_DELAY_MS: "20" },

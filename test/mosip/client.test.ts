@@ -176,6 +176,44 @@ describe("authentication", () => {
     expect(e.message).toContain(`user "${USER.userName}"`);
     expect(e.message).not.toContain("sandbox-test-bad-password");
   });
+
+  it("asUser takes the login's appId and client from the caller's credentials unless given", async () => {
+    const admin = client({
+      credentials: { clientId: USER.clientId, secretKey: USER.clientSecret, appId: USER.appId },
+    });
+    const c = admin.asUser({ userName: USER.userName, password: USER.password });
+    clients.push(c);
+    await c.kernel("GET", "/v1/partnermanager/partners/new");
+    const login = mosip.requests.find((r) => r.path.endsWith("/useridPwd"))!;
+    expect(JSON.parse(login.body).request).toEqual(USER);
+  });
+
+  it("withCredentials logs in with the other client's credentials over the same connection", async () => {
+    const wrong = client({
+      credentials: {
+        clientId: "sandbox-test-other",
+        secretKey: "sandbox-test-other-secret",
+        appId: "partner",
+      },
+    });
+    const c = wrong.withCredentials({ clientId: CLIENT_ID, secretKey: SECRET_KEY });
+    clients.push(c);
+    const before = logs.length;
+    await c.kernel("GET", "/v1/masterdata/zones");
+    const login = mosip.requests.find((r) => r.path.endsWith("/clientidsecretkey"))!;
+    // appId comes from the original client; the fake refuses any other.
+    expect(JSON.parse(login.body).request).toMatchObject({
+      clientId: CLIENT_ID,
+      secretKey: SECRET_KEY,
+      appId: "partner",
+    });
+    // The original's log function sees the new client's requests.
+    expect(logs.slice(before).some((l) => l.includes("/v1/masterdata/zones"))).toBe(true);
+    // The original is unchanged: it still fails with its own credentials.
+    const e = await failure(wrong.kernel("GET", "/v1/masterdata/zones"), MosipAuthError);
+    expect(e.message).toContain("sandbox-test-other");
+    expect(e.message).not.toContain("sandbox-test-other-secret");
+  });
 });
 
 describe("envelopes and MOSIP's error conventions", () => {

@@ -2,14 +2,12 @@
 // (CommonJS ts-node child), run by the SDK's dynamic-provider host over gRPC, against the sandbox.
 // The partner's prerequisites (group, published policies, registration, CA + leaf certificates that
 // activate it) are set up through the sandbox's HTTP API directly.
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { MosipClient } from "../../components/mosip/client";
 import { buildDataSharePolicy } from "../../components/mosip/policy-builder";
 import {
   findLeaks,
   ProviderHostError,
-  serializeResourceProviders,
   startProviderHost,
   stripProvider,
   urnFor,
@@ -17,14 +15,19 @@ import {
   type Props,
   type SerializedProvider,
 } from "../provider-host/harness";
-import { startSandbox, type Sandbox } from "../sandbox/server";
+import type { Sandbox } from "../sandbox/server";
 import { makeCa, makeLeaf } from "../sandbox/testing-certs";
+import {
+  type MosipLifecycle,
+  expectProviderReference,
+  mosipStackConfig,
+  startLifecycle,
+  unusedPort,
+} from "./lifecycle";
 
 // Child processes (ts-node serializer, provider host) are slow on a loaded machine.
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
-const CLIENT_ID = "mosip-deployment-client";
-const APP_ID = "partner";
 const TYPE = "pulumi-nodejs:dynamic/mosip:CredentialTypeMapping";
 const PT = "/v1/partnermanager";
 const POL = "/v1/policymanager/policies";
@@ -33,15 +36,11 @@ const REV = "1.1";
 let sandbox: Sandbox;
 let secret: string;
 let provider: SerializedProvider;
-let baseline: SerializedProvider;
 let host: ProviderHost;
 let mosip: MosipClient;
 
 function stackConfig(apiBaseUrl: string, extra: Record<string, unknown> = {}) {
-  return {
-    "mosip-crvs:mosip": { apiBaseUrl, clientId: CLIENT_ID, appId: APP_ID, ...extra },
-    "mosip-crvs:mosipClientSecret": secret,
-  };
+  return mosipStackConfig(apiBaseUrl, secret, extra);
 }
 
 interface SandboxMapping {
@@ -102,41 +101,34 @@ async function registerActivePartner(partnerId: string, email: string): Promise<
 
 let ca: Awaited<ReturnType<typeof makeCa>>;
 
+let lifecycle: MosipLifecycle;
 beforeAll(async () => {
-  sandbox = await startSandbox();
-  secret = sandbox.context.options.adminClientSecret;
-  [provider, baseline] = await serializeResourceProviders([
-    {
-      module: "components/mosip/credential-type-mapping.ts",
-      export: "CredentialTypeMapping",
-      args: { partnerId: PARTNER, credentialType: "opencrvs", policyName: "crvs-datashare" },
+  lifecycle = await startLifecycle({
+    resources: [
+      {
+        module: "components/mosip/credential-type-mapping.ts",
+        export: "CredentialTypeMapping",
+        args: { partnerId: PARTNER, credentialType: "opencrvs", policyName: "crvs-datashare" },
+      },
+    ],
+    async setup(l) {
+      ({ sandbox, secret, mosip } = l);
+      await mosip.kernel("POST", `${POL}/group/new`, { request: { name: GROUP, desc: "CRVS" } });
+      await publishedPolicy("crvs-datashare", ["fullName", "dateOfBirth"]);
+      await publishedPolicy("crvs-datashare-v2", ["fullName", "gender"]);
+      ca = await makeCa({ cn: "Sandbox Test Mapping CA", org: "Sandbox Test" });
+      await mosip.kernel("POST", `${PT}/partners/certificate/ca/upload`, {
+        request: { certificateData: ca.certPem, partnerDomain: "AUTH" },
+      });
+      await registerActivePartner(PARTNER, "registrar@crvs.example.org");
     },
-    { module: "components/mosip/policy-group.ts", export: "PolicyGroup", args: {} },
-  ]);
-  host = await startProviderHost({
-    config: stackConfig(sandbox.url),
-    env: { MOSIP_RETRY_DELAY_MS: "50" },
-    secretKeys: ["mosip-crvs:mosipClientSecret"],
   });
-  mosip = new MosipClient({
-    apiBaseUrl: sandbox.url,
-    credentials: { clientId: CLIENT_ID, secretKey: secret, appId: APP_ID },
-    retries: 0,
-  });
-  await mosip.kernel("POST", `${POL}/group/new`, { request: { name: GROUP, desc: "CRVS" } });
-  await publishedPolicy("crvs-datashare", ["fullName", "dateOfBirth"]);
-  await publishedPolicy("crvs-datashare-v2", ["fullName", "gender"]);
-  ca = await makeCa({ cn: "Sandbox Test Mapping CA", org: "Sandbox Test" });
-  await mosip.kernel("POST", `${PT}/partners/certificate/ca/upload`, {
-    request: { certificateData: ca.certPem, partnerDomain: "AUTH" },
-  });
-  await registerActivePartner(PARTNER, "registrar@crvs.example.org");
+  ({ sandbox, secret, mosip, host } = lifecycle);
+  [provider] = lifecycle.providers as [SerializedProvider];
 });
 
 afterAll(async () => {
-  await host?.close();
-  await mosip?.close();
-  await sandbox?.close();
+  await lifecycle?.close();
 });
 
 describe("CredentialTypeMapping lifecycle through the provider host", () => {
@@ -145,14 +137,8 @@ describe("CredentialTypeMapping lifecycle through the provider host", () => {
   let id: string;
   let state: Props;
 
-  test("the class registers its type token; the provider is small and carries no credential", () => {
-    expect(provider.type).toBe(TYPE);
-    expect(findLeaks(provider.text, [secret])).toEqual([]);
-    const own = provider.size - baseline.size;
-    console.log(
-      `serialized CredentialTypeMapping provider: ${provider.size} B (PolicyGroup ${baseline.size} B; own part ~${own} B)`,
-    );
-    expect(own).toBeLessThan(8 * 1024);
+  test("type token, no credential, and a reference to the installed provider package", () => {
+    expectProviderReference(provider, "CredentialTypeMapping", [secret]);
   });
 
   test("check accepts valid inputs and names each bad property with the fix", async () => {
@@ -322,12 +308,7 @@ describe("failures say what failed, where, and what to do, without secrets", () 
   });
 
   test("an unreachable MOSIP", async () => {
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, "127.0.0.1", () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
+    const port = await unusedPort();
     const h = await startProviderHost({
       config: stackConfig(`http://127.0.0.1:${port}`, { maxRetries: 1 }),
       env: { MOSIP_RETRY_DELAY_MS: "50" },

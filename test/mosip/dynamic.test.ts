@@ -1,11 +1,24 @@
 // The dynamic-resource base: its pure parts (comparison, connection config, check failures, diff)
-// in plain vitest, and what every serialized MOSIP provider must satisfy (no credential in the
-// text, no reference the serializer cannot carry, its size) through the provider-host harness.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// in plain vitest; what every serialized MOSIP provider must satisfy (no credential in the text, no
+// reference the serializer cannot carry, under 16 KB) through the provider-host harness; and the
+// build of the provider package the serialized providers require.
+import { execFileSync, spawnSync } from "node:child_process";
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import Module from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
+import { beforeAll, describe, expect, test, vi } from "vitest";
 import { z } from "zod";
 import { parseStackConfig } from "../../components/config";
 import { MosipApiError, MosipNetworkError } from "../../components/mosip/errors";
@@ -18,9 +31,11 @@ import {
   sameValue,
   type MosipObjectSpec,
 } from "../../components/mosip/dynamic";
-import { policyGroupSpec } from "../../components/mosip/policy-group";
+import { PolicyGroup, policyGroupSpec } from "../../components/mosip/policy-group";
+import { loadProviders } from "../../components/mosip/provider-ref";
 import {
   findLeaks,
+  PROJECT_ROOT,
   serializeResourceProviders,
   type SerializedProvider,
 } from "../provider-host/harness";
@@ -343,64 +358,236 @@ describe("resource options", () => {
   });
 });
 
-describe("serialized MOSIP providers", () => {
+/** Every MOSIP resource class, by type name: what a program constructs. */
+const RESOURCES: Record<string, { module: string; export: string }> = {
+  PolicyGroup: { module: "policy-group", export: "PolicyGroup" },
+  Policy: { module: "policy", export: "Policy" },
+  Partner: { module: "partner", export: "Partner" },
+  CaCertificate: { module: "ca-certificate", export: "CaCertificate" },
+  PartnerCertificate: { module: "partner-certificate", export: "PartnerCertificate" },
+  PolicyMapping: { module: "policy-mapping", export: "PolicyMapping" },
+  CredentialTypeMapping: { module: "credential-type-mapping", export: "CredentialTypeMapping" },
+  ApiKey: { module: "api-key", export: "ApiKey" },
+  OidcClient: { module: "oidc-client", export: "OidcClient" },
+  WebSubSubscription: { module: "websub-subscription", export: "WebSubSubscription" },
+  RegistrationCentre: { module: "registration-centre", export: "RegistrationCentre" },
+  Machine: { module: "machine", export: "Machine" },
+  OfficerMapping: { module: "officer-mapping", export: "OfficerMapping" },
+  ConfigProperties: { module: "config-properties", export: "ConfigProperties" },
+  IdSchemaRequirement: { module: "id-schema-requirement", export: "IdSchemaRequirement" },
+};
+
+describe("serialized MOSIP providers (every resource type, through the real serializer)", () => {
   const CLIENT_SECRET = "sandbox-serialization-probe-secret";
-  let policyGroup: SerializedProvider;
-  let clientOnly: SerializedProvider;
-  let dir: string;
+  const TOKEN = "sandbox-serialization-probe-token";
+  const serialized = new Map<string, SerializedProvider>();
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "dynamic-serialize-"));
-    // The credential is everywhere the program could see it: stack config and the environment.
-    [policyGroup, clientOnly] = await serializeResourceProviders(
-      [
-        {
-          module: "components/mosip/policy-group.ts",
-          export: "PolicyGroup",
-          args: { name: "g", description: "d" },
-        },
-        { module: "test/provider-host/fixtures/client-only.ts", export: "clientOnlyProvider" },
-      ],
+    const types = Object.keys(RESOURCES);
+    // The credentials are everywhere the program could see them: stack config and the environment.
+    const results = await serializeResourceProviders(
+      types.map((t) => ({
+        module: `components/mosip/${RESOURCES[t]!.module}.ts`,
+        export: RESOURCES[t]!.export,
+        args: {},
+      })),
       {
         config: {
           "mosip-crvs:mosip": JSON.stringify({ apiBaseUrl: "http://127.0.0.1:1" }),
           "mosip-crvs:mosipClientSecret": CLIENT_SECRET,
+          "mosip-crvs:configRepoToken": TOKEN,
         },
-        env: { MOSIP_CLIENT_SECRET: CLIENT_SECRET },
+        env: { MOSIP_CLIENT_SECRET: CLIENT_SECRET, CONFIG_REPO_TOKEN: TOKEN },
       },
     );
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-  test("contains no credential value", () => {
-    expect(findLeaks(policyGroup.text, [CLIENT_SECRET])).toEqual([]);
-    expect(policyGroup.containsSecrets).toBe(false);
+    types.forEach((t, i) => serialized.set(t, results[i]!));
   });
 
-  test("has the mosip type token", () => {
-    expect(policyGroup.type).toBe("pulumi-nodejs:dynamic/mosip:PolicyGroup");
-  });
-
-  test("third-party modules travel as require(), not as copies", () => {
-    for (const m of ["zod", "undici", "cockatiel", "@pulumi/pulumi/log"])
-      expect(policyGroup.text).toMatch(new RegExp(`require\\("${m}[/"]`));
-    // No copy of zod's internals (a module-level schema would bring them).
-    expect(policyGroup.text).not.toMatch(/\$ZodType|_zod\.def/);
-  });
-
-  test("holds no same-module `exports.x` reference (undefined once deserialized)", () => {
-    expect(policyGroup.text.match(/\bexports\.(?!handler\b)\w+/g)).toBeNull();
-  });
-
-  test("size: reported, and within its budget", () => {
-    const base = policyGroup.size - clientOnly.size;
-    console.log(
-      `serialized provider sizes: PolicyGroup ${policyGroup.size} B ` +
-        `(shared MOSIP client ~${clientOnly.size} B, base + PolicyGroup ~${base} B)`,
+  test("every resource class in components/mosip is in the provider package and measured here", () => {
+    const dir = join(PROJECT_ROOT, "components/mosip");
+    const classes = readdirSync(dir)
+      .filter((f) => f.endsWith(".ts"))
+      .flatMap((f) =>
+        [
+          ...readFileSync(join(dir, f), "utf8").matchAll(
+            /export class (\w+) extends MosipResource/g,
+          ),
+        ].map((m) => m[1]),
+      );
+    expect(classes.sort()).toEqual(
+      Object.values(RESOURCES)
+        .map((r) => r.export)
+        .sort(),
     );
-    // Regression budget, not the 16 KB goal: the client and the base are local modules and are
-    // copied by value into every resource's state (see the header of components/mosip/dynamic.ts).
-    expect(policyGroup.size).toBeLessThan(64 * 1024);
-    expect(base).toBeLessThan(28 * 1024);
+    expect([...loadProviders().types()].sort()).toEqual(Object.keys(RESOURCES).sort());
+  });
+
+  test("sizes: every serialized provider is under 16 KB", () => {
+    const report = [...serialized].map(([t, s]) => `${t} ${s.size} B`).join(", ");
+    console.log(`serialized provider sizes: ${report}`);
+    const over = [...serialized].filter(([, s]) => s.size >= 16 * 1024);
+    expect(over.map(([t, s]) => `${t} ${s.size} B`)).toEqual([]);
+  });
+
+  test.each(Object.keys(RESOURCES))(
+    "%s: its type token, no credential, and only a require of the provider package",
+    (type) => {
+      const s = serialized.get(type)!;
+      expect(s.type).toBe(`pulumi-nodejs:dynamic/mosip:${type}`);
+      expect(findLeaks(s.text, [CLIENT_SECRET, TOKEN])).toEqual([]);
+      expect(s.containsSecrets).toBe(false);
+      const requires = [...s.text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
+      expect(requires).toEqual(["@mosip-crvs/mosip-providers"]);
+      expect(s.text).toContain(`type: "${type}"`);
+      // No copy of the local modules (the client, the base, the object's MOSIP calls).
+      expect(s.text).not.toMatch(/MosipClient|readConnection|scrub|kernel\(/);
+      // No same-module `exports.x` reference (undefined once deserialized).
+      expect(s.text.match(/\bexports\.(?!handler\b)\w+/g)).toBeNull();
+    },
+  );
+
+  test("the text runs: evaluated as the host does, it drives the installed provider of its type", async () => {
+    const text = serialized.get("PolicyGroup")!.text;
+    // What require-from-string does in the host: compile the text as a module of the project root.
+    const m = new Module("provider.js") as Module & { _compile(code: string, file: string): void };
+    const internals = Module as unknown as { _nodeModulePaths(dir: string): string[] };
+    m.paths = internals._nodeModulePaths(PROJECT_ROOT);
+    m._compile(text, join(PROJECT_ROOT, "provider.js"));
+    const provider = (m.exports as { handler(): pulumi.dynamic.ResourceProvider }).handler();
+    await provider.configure!({ config: config({}) } as never);
+    const r = await provider.check!({}, { name: "g", description: "d" });
+    expect(r).toEqual({ inputs: { name: "g", description: "d", revision: "1.1" } });
+    // Without connection settings create fails in the installed code, naming what is missing.
+    await expect(provider.create({ name: "g", description: "d" })).rejects.toThrow(
+      /^PolicyGroup policy group "g": cannot reach MOSIP: .*mosip-crvs:mosip\.apiBaseUrl/,
+    );
+  });
+});
+
+describe("serialization inside vitest", () => {
+  // vitest's module transform used to leave zod's `navigator` reference unresolved for the
+  // serializer; a provider reference reaches no zod and no transformed module, so it serializes
+  // here as under ts-node.
+  test("a resource constructed under vitest registers the same small provider", async () => {
+    const registered = new Promise<Record<string, unknown>>((resolve) =>
+      pulumi.runtime.setMocks(
+        {
+          newResource(a) {
+            if (a.custom) resolve(a.inputs);
+            return { id: `${a.name}-id`, state: {} };
+          },
+          call: () => ({}),
+        },
+        "mosip-crvs",
+        "vitest",
+        false,
+      ),
+    );
+    new PolicyGroup("g", { name: "g", description: "d" });
+    const text = String((await registered).__provider);
+    expect(text).toContain('require("@mosip-crvs/mosip-providers")');
+    expect(Buffer.byteLength(text)).toBeLessThan(16 * 1024);
+  });
+});
+
+describe("the provider package build (scripts/build-providers.mjs)", () => {
+  test("the installed build is current: --if-stale has nothing to do", () => {
+    const out = execFileSync(
+      process.execPath,
+      [join(PROJECT_ROOT, "scripts/build-providers.mjs"), "--if-stale"],
+      { cwd: PROJECT_ROOT, encoding: "utf8" },
+    );
+    expect(out).toBe("");
+  });
+
+  test("a missing or stale build is rebuilt, a current one is left alone", () => {
+    // A copy of the sources whose node_modules holds only esbuild: the real build is not touched.
+    const dir = mkdtempSync(join(tmpdir(), "build-providers-"));
+    try {
+      cpSync(join(PROJECT_ROOT, "components/mosip"), join(dir, "components/mosip"), {
+        recursive: true,
+      });
+      cpSync(join(PROJECT_ROOT, "scripts/build-providers.mjs"), join(dir, "scripts/b.mjs"));
+      cpSync(join(PROJECT_ROOT, "tsconfig.json"), join(dir, "tsconfig.json"));
+      mkdirSync(join(dir, "node_modules"));
+      symlinkSync(join(PROJECT_ROOT, "node_modules/esbuild"), join(dir, "node_modules/esbuild"));
+      const run = () =>
+        execFileSync(process.execPath, [join(dir, "scripts/b.mjs"), "--if-stale"], {
+          cwd: dir,
+          encoding: "utf8",
+        });
+      const pkgDir = join(dir, "node_modules/@mosip-crvs/mosip-providers");
+      expect(run()).toMatch(/^built @mosip-crvs\/mosip-providers /);
+      const first = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")) as {
+        sourceHash: string;
+        exports: string;
+      };
+      expect(first.exports).toBe("./index.js");
+      expect(readFileSync(join(pkgDir, "index.js"), "utf8")).toContain("function host(type)");
+      expect(run()).toBe("");
+      writeFileSync(join(dir, "components/mosip/redact.ts"), "\n// changed\n", { flag: "a" });
+      expect(run()).toMatch(/^built /);
+      const second = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")) as {
+        sourceHash: string;
+      };
+      expect(second.sourceHash).not.toBe(first.sourceHash);
+      expect(readdirSync(pkgDir).sort()).toEqual(["index.js", "package.json"]);
+      rmSync(join(pkgDir, "index.js"));
+      expect(run()).toMatch(/^built /);
+      expect(readdirSync(pkgDir).sort()).toEqual(["index.js", "package.json"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a program on a checkout without the build builds it on first use, once, and runs it", () => {
+    // A checkout whose node_modules has every package but the build (as after `npm install <pkg>`,
+    // which prunes it): providerRef() must build it before the serializer needs it.
+    const dir = mkdtempSync(join(tmpdir(), "provider-ref-"));
+    try {
+      cpSync(join(PROJECT_ROOT, "components/mosip"), join(dir, "components/mosip"), {
+        recursive: true,
+      });
+      cpSync(
+        join(PROJECT_ROOT, "scripts/build-providers.mjs"),
+        join(dir, "scripts/build-providers.mjs"),
+      );
+      cpSync(join(PROJECT_ROOT, "tsconfig.json"), join(dir, "tsconfig.json"));
+      mkdirSync(join(dir, "node_modules"));
+      for (const entry of readdirSync(join(PROJECT_ROOT, "node_modules")))
+        if (entry !== "@mosip-crvs" && entry !== ".bin")
+          symlinkSync(join(PROJECT_ROOT, "node_modules", entry), join(dir, "node_modules", entry));
+      writeFileSync(
+        join(dir, "probe.ts"),
+        [
+          'import { providerRef } from "./components/mosip/provider-ref";',
+          'const p = providerRef("Machine");',
+          'providerRef("Partner");',
+          "console.log(JSON.stringify(Object.keys(p)));",
+        ].join("\n"),
+      );
+      const r = spawnSync(process.execPath, ["--import", "tsx", join(dir, "probe.ts")], {
+        cwd: dir,
+        encoding: "utf8",
+      });
+      expect(r.status).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual([
+        "configure",
+        "check",
+        "diff",
+        "create",
+        "read",
+        "update",
+        "delete",
+      ]);
+      // One build, announced on one line; later calls in the process reuse the loaded package.
+      expect(r.stderr.match(/built @mosip-crvs\/mosip-providers/g)).toHaveLength(1);
+      expect(readdirSync(join(dir, "node_modules/@mosip-crvs/mosip-providers")).sort()).toEqual([
+        "index.js",
+        "package.json",
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -116,6 +116,18 @@ describe("scrub", () => {
     expect(out).toContain("grant_type=client_credentials");
     expect(out).toContain("Other=1");
   });
+  it("keeps MOSIP's error codes after a URL whose path ends in a secret-looking word", () => {
+    // A path segment is not a field name: `.../generate/apikey: PMS_PRT_055 "..."` names the error.
+    const messages = [
+      'MOSIP rejected PATCH https://api.mosip.example/v1/partnermanager/partners/p1/generate/apikey: PMS_PRT_055 "Login user and partner id mismatch"',
+      "Keycloak refused POST http://127.0.0.1:8090/auth/realms/mosip/protocol/openid-connect/token: invalid_client",
+    ];
+    for (const m of messages) expect(scrub(m)).toBe(m);
+    // The same words as field names are still hidden.
+    expect(scrub('apikey: abc-key-value, "token": "t-value", secret=s-value')).toBe(
+      'apikey: [REDACTED], "token": [REDACTED], secret=[REDACTED]',
+    );
+  });
   it("ignores empty secrets instead of mangling the text", () => {
     expect(scrub("plain text", ["", "plain"])).toBe("[REDACTED] text");
   });

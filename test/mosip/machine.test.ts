@@ -2,7 +2,6 @@
 // against the sandbox masterdata: generated and supplied keys, byte-wise key comparison, adoption,
 // the rename quirk, unmap + decommission, failures and injected faults.
 import { createPublicKey, generateKeyPairSync, sign, verify } from "node:crypto";
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { MosipClient } from "../../components/mosip/client";
 import { MosipProvider } from "../../components/mosip/dynamic";
@@ -12,7 +11,6 @@ import { generateMachineKeyPair } from "../../components/mosip/machine-keys";
 import {
   findLeaks,
   ProviderHostError,
-  serializeResourceProviders,
   startProviderHost,
   stripProvider,
   urnFor,
@@ -20,11 +18,17 @@ import {
   type Props,
   type SerializedProvider,
 } from "../provider-host/harness";
-import { startSandbox, type Sandbox } from "../sandbox/server";
+import type { Sandbox } from "../sandbox/server";
+import {
+  type MosipLifecycle,
+  expectProviderReference,
+  mosipStackConfig,
+  startLifecycle,
+  unusedPort,
+} from "./lifecycle";
 
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
-const CLIENT_ID = "mosip-deployment-client";
 const TYPE = "pulumi-nodejs:dynamic/mosip:Machine";
 const MD = "/v1/masterdata";
 const REV = "1.1";
@@ -34,13 +38,11 @@ let secret: string;
 let provider: SerializedProvider;
 let host: ProviderHost;
 let mosip: MosipClient;
+let operator: MosipClient;
 let centreId: string;
 
 function stackConfig(apiBaseUrl: string, extra: Record<string, unknown> = {}) {
-  return {
-    "mosip-crvs:mosip": { apiBaseUrl, clientId: CLIENT_ID, appId: "admin", ...extra },
-    "mosip-crvs:mosipClientSecret": secret,
-  };
+  return mosipStackConfig(apiBaseUrl, secret, { appId: "admin", ...extra });
 }
 
 const machineInputs = (name: string, over: Record<string, unknown> = {}): Props => ({
@@ -87,52 +89,47 @@ function pairs(privatePem: unknown, registered: unknown): boolean {
   return verify("sha256", Buffer.from("packet"), pub, sig);
 }
 
+let lifecycle: MosipLifecycle;
 beforeAll(async () => {
-  sandbox = await startSandbox();
-  secret = sandbox.context.options.adminClientSecret;
-  mosip = new MosipClient({
-    apiBaseUrl: sandbox.url,
-    credentials: { clientId: CLIENT_ID, secretKey: secret, appId: "admin" },
-    retries: 0,
-  });
-  const c = await mosip.kernel<{ id: string }>("POST", `${MD}/registrationcenters`, {
-    request: {
-      name: "Machine Test Centre",
-      addressLine1: "1 Rue Test",
-      langCode: "eng",
-      isActive: true,
-      centerTypeCode: "REG",
-      latitude: "34.0209",
-      longitude: "-6.8416",
-      locationCode: "10114",
-      holidayLocationCode: "RSK",
-      workingHours: "8:00-17:00",
-      perKioskProcessTime: "00:15:00",
-      centerStartTime: "08:00:00",
-      centerEndTime: "17:00:00",
-      zoneCode: "RAB",
+  lifecycle = await startLifecycle({
+    resources: [
+      {
+        module: "components/mosip/machine.ts",
+        export: "Machine",
+        args: { name: "serialized", machineSpecId: "1001", ipAddress: "10.0.0.1", zoneCode: "RAB" },
+      },
+    ],
+    mosipConfig: { appId: "admin" },
+    async setup(l) {
+      ({ sandbox, secret, mosip } = l);
+      const c = await mosip.kernel<{ id: string }>("POST", `${MD}/registrationcenters`, {
+        request: {
+          name: "Machine Test Centre",
+          addressLine1: "1 Rue Test",
+          langCode: "eng",
+          isActive: true,
+          centerTypeCode: "REG",
+          latitude: "34.0209",
+          longitude: "-6.8416",
+          locationCode: "10114",
+          holidayLocationCode: "RSK",
+          workingHours: "8:00-17:00",
+          perKioskProcessTime: "00:15:00",
+          centerStartTime: "08:00:00",
+          centerEndTime: "17:00:00",
+          zoneCode: "RAB",
+        },
+        idempotent: false,
+      });
+      centreId = c.id;
     },
-    idempotent: false,
   });
-  centreId = c.id;
-  [provider] = await serializeResourceProviders([
-    {
-      module: "components/mosip/machine.ts",
-      export: "Machine",
-      args: { name: "serialized", machineSpecId: "1001", ipAddress: "10.0.0.1", zoneCode: "RAB" },
-    },
-  ]);
-  host = await startProviderHost({
-    config: stackConfig(sandbox.url),
-    env: { MOSIP_RETRY_DELAY_MS: "50" },
-    secretKeys: ["mosip-crvs:mosipClientSecret"],
-  });
+  ({ sandbox, secret, mosip, operator, host } = lifecycle);
+  [provider] = lifecycle.providers as [SerializedProvider];
 });
 
 afterAll(async () => {
-  await host?.close();
-  await mosip?.close();
-  await sandbox?.close();
+  await lifecycle?.close();
 });
 
 describe("Machine lifecycle through the provider host", () => {
@@ -141,11 +138,9 @@ describe("Machine lifecycle through the provider host", () => {
   let id: string;
   let state: Props;
 
-  test("type token, secret outputs, no credential in the provider, size reported", () => {
-    expect(provider.type).toBe(TYPE);
+  test("type token, secret outputs, no credential, and a reference to the installed provider package", () => {
     expect(machineSpec.secretOutputs).toEqual(["privateKeyPem", "signPrivateKeyPem"]);
-    expect(findLeaks(provider.text, [secret])).toEqual([]);
-    console.log(`Machine serialized provider: ${provider.size} bytes`);
+    expectProviderReference(provider, "Machine", [secret]);
   });
 
   test("check: a bad key is named with the fix; a base64 key is normalised to MOSIP's form", async () => {
@@ -274,7 +269,7 @@ describe("Machine lifecycle through the provider host", () => {
   test("a machine made outside the stack: refused without its keys, adopted with them, left on delete", async () => {
     const k1 = generateMachineKeyPair();
     const k2 = generateMachineKeyPair();
-    const m = await mosip.kernel<{ id: string }>("POST", `${MD}/machines`, {
+    const m = await operator.kernel<{ id: string }>("POST", `${MD}/machines`, {
       request: {
         name: "existing-desk",
         machineSpecId: "1001",
@@ -304,6 +299,35 @@ describe("Machine lifecycle through the provider host", () => {
     expect((await liveNamed("existing-desk"))[0]).toMatchObject({ ipAddress: "10.0.0.10" });
     await host.delete(provider, c.id, u3, stateOf(c.properties));
     expect(await liveNamed("existing-desk")).toHaveLength(1);
+  });
+
+  test("a machine the stack's own credential made (a create whose answer was lost) is adopted as its own and decommissioned on delete", async () => {
+    const k1 = generateMachineKeyPair();
+    const k2 = generateMachineKeyPair();
+    // Made with the stack's credential, outside this host process: only MOSIP's createdBy tells.
+    const m = await mosip.kernel<{ id: string }>("POST", `${MD}/machines`, {
+      request: {
+        name: "lost-answer-desk",
+        machineSpecId: "1001",
+        ipAddress: "10.0.0.10",
+        zoneCode: "RAB",
+        regCenterId: centreId,
+        publicKey: k1.key,
+        signPublicKey: k2.key,
+        isActive: true,
+      },
+      idempotent: false,
+    });
+    const u4 = urnFor(TYPE, "lost-answer");
+    const c = await host.create(
+      provider,
+      u4,
+      machineInputs("lost-answer-desk", { publicKey: k1.key, signPublicKey: k2.key }),
+    );
+    expect(c.id).toBe(m.id);
+    expect(c.properties.createdByStack).toBe(true);
+    await host.delete(provider, c.id, u4, stateOf(c.properties));
+    expect(await liveNamed("lost-answer-desk")).toHaveLength(0);
   });
 
   test("delete unmaps the machine from its centre and decommissions it", async () => {
@@ -340,12 +364,7 @@ describe("failures say what failed, where, and what to do, without secrets", () 
   });
 
   test("an unreachable MOSIP", async () => {
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, "127.0.0.1", () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
+    const port = await unusedPort();
     const h = await startProviderHost({
       config: stackConfig(`http://127.0.0.1:${port}`, { maxRetries: 0 }),
       secretKeys: ["mosip-crvs:mosipClientSecret"],

@@ -2,13 +2,11 @@
 // host) against the sandbox masterdata: MOSIP's order (zone mapping active before the centre
 // mapping), adoption rules, the read-back fallback for a caller without ZONAL_ADMIN, delete order,
 // failures and injected faults.
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { MosipClient } from "../../components/mosip/client";
 import {
   findLeaks,
   ProviderHostError,
-  serializeResourceProviders,
   startProviderHost,
   stripProvider,
   urnFor,
@@ -17,11 +15,17 @@ import {
   type SerializedProvider,
 } from "../provider-host/harness";
 import { seededSecret } from "../sandbox/keycloak";
-import { startSandbox, type Sandbox } from "../sandbox/server";
+import type { Sandbox } from "../sandbox/server";
+import {
+  type MosipLifecycle,
+  expectProviderReference,
+  mosipStackConfig,
+  startLifecycle,
+  unusedPort,
+} from "./lifecycle";
 
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
-const CLIENT_ID = "mosip-deployment-client";
 const TYPE = "pulumi-nodejs:dynamic/mosip:OfficerMapping";
 const MD = "/v1/masterdata";
 const REV = "1.1";
@@ -31,15 +35,13 @@ let secret: string;
 let provider: SerializedProvider;
 let host: ProviderHost;
 let mosip: MosipClient;
+let operator: MosipClient;
 /** Two centres in zone RAB. */
 let centreA: string;
 let centreB: string;
 
 function stackConfig(apiBaseUrl: string, extra: Record<string, unknown> = {}) {
-  return {
-    "mosip-crvs:mosip": { apiBaseUrl, clientId: CLIENT_ID, appId: "admin", ...extra },
-    "mosip-crvs:mosipClientSecret": secret,
-  };
+  return mosipStackConfig(apiBaseUrl, secret, { appId: "admin", ...extra });
 }
 
 const officer = (userId: string, over: Record<string, unknown> = {}): Props => ({
@@ -89,51 +91,52 @@ async function centre(name: string): Promise<string> {
   return c.id;
 }
 
-/** Maps a user by hand, as an operator in the admin portal would. */
-async function mapByHand(userId: string, zoneCode: string, regCenterId?: string): Promise<void> {
-  await mosip.kernel("POST", `${MD}/zoneuser`, {
+/** Maps a user by hand, as an operator in the admin portal would (or `by`, e.g. the stack's own
+ * credential: what a create whose answer was lost leaves behind). */
+async function mapByHand(
+  userId: string,
+  zoneCode: string,
+  regCenterId?: string,
+  by = operator,
+): Promise<void> {
+  await by.kernel("POST", `${MD}/zoneuser`, {
     request: { userId, zoneCode, isActive: true },
     idempotent: false,
   });
-  await mosip.kernel("PATCH", `${MD}/zoneuser`, { query: { isActive: true, userId } });
+  await by.kernel("PATCH", `${MD}/zoneuser`, { query: { isActive: true, userId } });
   if (!regCenterId) return;
-  await mosip.kernel("POST", `${MD}/usercentermapping`, {
+  await by.kernel("POST", `${MD}/usercentermapping`, {
     request: { id: userId, regCenterId, isActive: true },
     idempotent: false,
   });
-  await mosip.kernel("PATCH", `${MD}/usercentermapping`, { query: { isActive: true, id: userId } });
+  await by.kernel("PATCH", `${MD}/usercentermapping`, { query: { isActive: true, id: userId } });
 }
 
 const stateOf = (p: Props) => stripProvider(p);
 
+let lifecycle: MosipLifecycle;
 beforeAll(async () => {
-  sandbox = await startSandbox();
-  secret = sandbox.context.options.adminClientSecret;
-  mosip = new MosipClient({
-    apiBaseUrl: sandbox.url,
-    credentials: { clientId: CLIENT_ID, secretKey: secret, appId: "admin" },
-    retries: 0,
-  });
-  centreA = await centre("Officer Centre A");
-  centreB = await centre("Officer Centre B");
-  [provider] = await serializeResourceProviders([
-    {
-      module: "components/mosip/officer-mapping.ts",
-      export: "OfficerMapping",
-      args: { userId: "serialized", zoneCode: "RAB", regCenterId: "10001" },
+  lifecycle = await startLifecycle({
+    resources: [
+      {
+        module: "components/mosip/officer-mapping.ts",
+        export: "OfficerMapping",
+        args: { userId: "serialized", zoneCode: "RAB", regCenterId: "10001" },
+      },
+    ],
+    mosipConfig: { appId: "admin" },
+    async setup(l) {
+      ({ sandbox, secret, mosip, operator } = l);
+      centreA = await centre("Officer Centre A");
+      centreB = await centre("Officer Centre B");
     },
-  ]);
-  host = await startProviderHost({
-    config: stackConfig(sandbox.url),
-    env: { MOSIP_RETRY_DELAY_MS: "50" },
-    secretKeys: ["mosip-crvs:mosipClientSecret"],
   });
+  ({ sandbox, secret, mosip, operator, host } = lifecycle);
+  [provider] = lifecycle.providers as [SerializedProvider];
 });
 
 afterAll(async () => {
-  await host?.close();
-  await mosip?.close();
-  await sandbox?.close();
+  await lifecycle?.close();
 });
 
 describe("OfficerMapping lifecycle through the provider host", () => {
@@ -144,10 +147,8 @@ describe("OfficerMapping lifecycle through the provider host", () => {
     inputs = officer("registration.officer1");
   });
 
-  test("type token, no credential in the provider, size reported", () => {
-    expect(provider.type).toBe(TYPE);
-    expect(findLeaks(provider.text, [secret])).toEqual([]);
-    console.log(`OfficerMapping serialized provider: ${provider.size} bytes`);
+  test("type token, no credential, and a reference to the installed provider package", () => {
+    expectProviderReference(provider, "OfficerMapping", [secret]);
   });
 
   test("check names each bad property and the fix", async () => {
@@ -239,6 +240,18 @@ describe("OfficerMapping lifecycle through the provider host", () => {
     });
   });
 
+  test("mappings the stack's own credential made (a create whose answer was lost) are adopted as its own and removed on delete", async () => {
+    // Another host process: nothing in memory says this stack POSTed them, only MOSIP's createdBy.
+    await mapByHand("registration.officer4", "RAB", centreA, mosip);
+    const u4 = urnFor(TYPE, "officer-4");
+    const c = await host.create(provider, u4, officer("registration.officer4"));
+    expect(c.properties).toMatchObject({ regCenterId: centreA, createdByStack: true });
+    await host.delete(provider, c.id, u4, stateOf(c.properties));
+    const after = await rows("registration.officer4");
+    expect(after.zone?.isDeleted).toBe(true);
+    expect(after.centre?.isDeleted).toBe(true);
+  });
+
   test("existing mappings in another zone fail, naming the zone", async () => {
     await mapByHand("registration.officer3", "KTA");
     const err = (await host
@@ -324,12 +337,7 @@ describe("failures say what failed, where, and what to do, without secrets", () 
   });
 
   test("an unreachable MOSIP", async () => {
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, "127.0.0.1", () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
+    const port = await unusedPort();
     const h = await startProviderHost({
       config: stackConfig(`http://127.0.0.1:${port}`, { maxRetries: 0 }),
       secretKeys: ["mosip-crvs:mosipClientSecret"],

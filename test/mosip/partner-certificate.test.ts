@@ -1,7 +1,6 @@
 // PartnerCertificate through the path `pulumi up` uses (closure-serialized provider, the SDK's
 // dynamic-provider host over gRPC) against the MOSIP sandbox. Partners and the CA are set up
 // through the sandbox's HTTP API directly.
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   certificateFacts,
@@ -13,7 +12,6 @@ import { MosipClient } from "../../components/mosip/client";
 import {
   findLeaks,
   ProviderHostError,
-  serializeResourceProviders,
   startProviderHost,
   stripProvider,
   urnFor,
@@ -21,7 +19,14 @@ import {
   type Props,
   type SerializedProvider,
 } from "../provider-host/harness";
-import { startSandbox, type Sandbox } from "../sandbox/server";
+import type { Sandbox } from "../sandbox/server";
+import {
+  type MosipLifecycle,
+  expectProviderReference,
+  mosipStackConfig,
+  startLifecycle,
+  unusedPort,
+} from "./lifecycle";
 
 const TYPE = "pulumi-nodejs:dynamic/mosip:PartnerCertificate";
 const REV = "1.1";
@@ -30,21 +35,12 @@ const GROUP = "crvs-cert-group";
 let sandbox: Sandbox;
 let secret: string;
 let provider: SerializedProvider;
-let reference: SerializedProvider;
 let host: ProviderHost;
 let mosip: MosipClient;
 let ca: CertificateAndKey;
 
 function stackConfig(apiBaseUrl: string, extra: Record<string, unknown> = {}) {
-  return {
-    "mosip-crvs:mosip": {
-      apiBaseUrl,
-      clientId: "mosip-deployment-client",
-      appId: "partner",
-      ...extra,
-    },
-    "mosip-crvs:mosipClientSecret": secret,
-  };
+  return mosipStackConfig(apiBaseUrl, secret, extra);
 }
 
 async function registerPartner(partnerId: string, org: string): Promise<void> {
@@ -82,49 +78,33 @@ const uploads = (from: number) =>
     .slice(from)
     .filter((r) => r.method === "POST" && r.path.endsWith("/partners/certificate/upload"));
 
+let lifecycle: MosipLifecycle;
 beforeAll(async () => {
-  sandbox = await startSandbox();
-  secret = sandbox.context.options.adminClientSecret;
-  const serialized = serializeResourceProviders([
-    {
-      module: "components/mosip/partner-certificate.ts",
-      export: "PartnerCertificate",
-      args: { partnerId: "serialized", organisationName: "serialized" },
+  lifecycle = await startLifecycle({
+    resources: [
+      {
+        module: "components/mosip/partner-certificate.ts",
+        export: "PartnerCertificate",
+        args: { partnerId: "serialized", organisationName: "serialized" },
+      },
+    ],
+    async setup(l) {
+      ({ sandbox, secret, mosip } = l);
+      await mosip.kernel("POST", "/v1/policymanager/policies/group/new", {
+        request: { name: GROUP, desc: "CRVS partners" },
+      });
+      ca = await generateCa({ commonName: "CRVS CA", organisation: "CRVS" });
+      await mosip.kernel("POST", "/v1/partnermanager/partners/certificate/ca/upload", {
+        request: { certificateData: ca.certificatePem, partnerDomain: "AUTH" },
+      });
     },
-    {
-      module: "components/mosip/policy-group.ts",
-      export: "PolicyGroup",
-      args: { name: "reference", description: "the shared base's size" },
-    },
-  ]);
-  mosip = new MosipClient({
-    apiBaseUrl: sandbox.url,
-    credentials: {
-      clientId: "mosip-deployment-client",
-      secretKey: secret,
-      appId: "partner",
-    },
-    retries: 0,
   });
-  await mosip.kernel("POST", "/v1/policymanager/policies/group/new", {
-    request: { name: GROUP, desc: "CRVS partners" },
-  });
-  ca = await generateCa({ commonName: "CRVS CA", organisation: "CRVS" });
-  await mosip.kernel("POST", "/v1/partnermanager/partners/certificate/ca/upload", {
-    request: { certificateData: ca.certificatePem, partnerDomain: "AUTH" },
-  });
-  [provider, reference] = await serialized;
-  host = await startProviderHost({
-    config: stackConfig(sandbox.url),
-    env: { MOSIP_RETRY_DELAY_MS: "50" },
-    secretKeys: ["mosip-crvs:mosipClientSecret"],
-  });
+  ({ sandbox, secret, mosip, host } = lifecycle);
+  [provider] = lifecycle.providers as [SerializedProvider];
 });
 
 afterAll(async () => {
-  await host?.close();
-  await mosip?.close();
-  await sandbox?.close();
+  await lifecycle?.close();
 });
 
 describe("PartnerCertificate lifecycle through the provider host", () => {
@@ -149,15 +129,8 @@ describe("PartnerCertificate lifecycle through the provider host", () => {
     };
   });
 
-  test("type token, size, and no credential in the serialized provider", () => {
-    expect(provider.type).toBe(TYPE);
-    expect(findLeaks(provider.text, [secret])).toEqual([]);
-    expect(provider.text.match(/\bexports\.(?!handler\b)\w+/g)).toBeNull();
-    const own = provider.size - reference.size;
-    console.log(
-      `PartnerCertificate serialized provider: ${provider.size} B (PolicyGroup ${reference.size} B, +${own} B)`,
-    );
-    expect(own).toBeLessThan(16 * 1024);
+  test("type token, no credential, and a reference to the installed provider package", () => {
+    expectProviderReference(provider, "PartnerCertificate", [secret]);
   });
 
   test("check: defaults, one mode at a time, and keymanager's rules before any upload", async () => {
@@ -381,12 +354,7 @@ describe("failures say what failed, where, and what to do, without secrets", () 
   });
 
   test("an unreachable MOSIP", async () => {
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, "127.0.0.1", () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
+    const port = await unusedPort();
     const h = await startProviderHost({
       config: stackConfig(`http://127.0.0.1:${port}`, { maxRetries: 1 }),
       env: { MOSIP_RETRY_DELAY_MS: "20" },

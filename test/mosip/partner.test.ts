@@ -1,12 +1,10 @@
 // Partner through the path `pulumi up` uses: serialized by Pulumi's closure serializer (CommonJS
 // ts-node child), run by the SDK's dynamic-provider host over gRPC, against the MOSIP sandbox.
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { MosipClient } from "../../components/mosip/client";
 import {
   findLeaks,
   ProviderHostError,
-  serializeResourceProviders,
   startProviderHost,
   stripProvider,
   urnFor,
@@ -14,31 +12,32 @@ import {
   type Props,
   type SerializedProvider,
 } from "../provider-host/harness";
-import { startSandbox, type Sandbox } from "../sandbox/server";
+import type { Sandbox } from "../sandbox/server";
 import { makeCa, makeLeaf, type CertAndKey } from "../sandbox/testing-certs";
+import {
+  type MosipLifecycle,
+  expectProviderReference,
+  mosipStackConfig,
+  startLifecycle,
+  unusedPort,
+} from "./lifecycle";
 
 // Child processes (ts-node serializer, provider host) are slow on a loaded machine.
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
-const CLIENT_ID = "mosip-deployment-client";
-const APP_ID = "partner";
 const TYPE = "pulumi-nodejs:dynamic/mosip:Partner";
 const PT = "/v1/partnermanager";
-const REV = "1.1";
+const REV = "1.3";
 
 let sandbox: Sandbox;
 let secret: string;
 let provider: SerializedProvider;
-let baseline: SerializedProvider;
 let host: ProviderHost;
 let mosip: MosipClient;
 let ca: CertAndKey;
 
 function stackConfig(apiBaseUrl: string, extra: Record<string, unknown> = {}) {
-  return {
-    "mosip-crvs:mosip": { apiBaseUrl, clientId: CLIENT_ID, appId: APP_ID, ...extra },
-    "mosip-crvs:mosipClientSecret": secret,
-  };
+  return mosipStackConfig(apiBaseUrl, secret, extra);
 }
 
 interface SandboxPartner {
@@ -77,37 +76,28 @@ async function uploadCertificate(partnerId: string, org: string): Promise<void> 
   });
 }
 
+let lifecycle: MosipLifecycle;
 beforeAll(async () => {
-  sandbox = await startSandbox();
-  secret = sandbox.context.options.adminClientSecret;
-  [provider, baseline] = await serializeResourceProviders([
-    { module: "components/mosip/partner.ts", export: "Partner", args: inputs },
-    { module: "components/mosip/policy-group.ts", export: "PolicyGroup", args: {} },
-  ]);
-  host = await startProviderHost({
-    config: stackConfig(sandbox.url),
-    env: { MOSIP_RETRY_DELAY_MS: "50" },
-    secretKeys: ["mosip-crvs:mosipClientSecret"],
+  lifecycle = await startLifecycle({
+    resources: [{ module: "components/mosip/partner.ts", export: "Partner", args: inputs }],
+    async setup(l) {
+      ({ sandbox, secret, mosip } = l);
+      for (const name of [GROUP, `${GROUP}-2`])
+        await mosip.kernel("POST", "/v1/policymanager/policies/group/new", {
+          request: { name, desc: "CRVS partners" },
+        });
+      ca = await makeCa({ cn: "Sandbox Test Partner CA", org: "Sandbox Test" });
+      await mosip.kernel("POST", `${PT}/partners/certificate/ca/upload`, {
+        request: { certificateData: ca.certPem, partnerDomain: "AUTH" },
+      });
+    },
   });
-  mosip = new MosipClient({
-    apiBaseUrl: sandbox.url,
-    credentials: { clientId: CLIENT_ID, secretKey: secret, appId: APP_ID },
-    retries: 0,
-  });
-  for (const name of [GROUP, `${GROUP}-2`])
-    await mosip.kernel("POST", "/v1/policymanager/policies/group/new", {
-      request: { name, desc: "CRVS partners" },
-    });
-  ca = await makeCa({ cn: "Sandbox Test Partner CA", org: "Sandbox Test" });
-  await mosip.kernel("POST", `${PT}/partners/certificate/ca/upload`, {
-    request: { certificateData: ca.certPem, partnerDomain: "AUTH" },
-  });
+  ({ sandbox, secret, mosip, host } = lifecycle);
+  [provider] = lifecycle.providers as [SerializedProvider];
 });
 
 afterAll(async () => {
-  await host?.close();
-  await mosip?.close();
-  await sandbox?.close();
+  await lifecycle?.close();
 });
 
 describe("Partner lifecycle through the provider host", () => {
@@ -115,20 +105,17 @@ describe("Partner lifecycle through the provider host", () => {
   let id: string;
   let state: Props;
 
-  test("the class registers its type token; the provider is small and carries no credential", () => {
-    expect(provider.type).toBe(TYPE);
-    expect(findLeaks(provider.text, [secret])).toEqual([]);
-    const own = provider.size - baseline.size;
-    console.log(
-      `serialized Partner provider: ${provider.size} B (PolicyGroup ${baseline.size} B; Partner's own part ~${own} B)`,
-    );
-    expect(own).toBeLessThan(8 * 1024);
+  test("type token, no credential, and a reference to the installed provider package", () => {
+    expectProviderReference(provider, "Partner", [secret]);
   });
 
   test("check accepts valid inputs and names each bad property with the fix", async () => {
     const ok = await host.check(provider, urn, {}, inputs);
     expect(ok.failures).toEqual([]);
-    expect(stateOf(ok.inputs)).toEqual({ ...inputs, revision: REV });
+    // active defaults to true: the partner is declared active unless said otherwise.
+    expect(stateOf(ok.inputs)).toEqual({ ...inputs, active: true, revision: REV });
+    const off = await host.check(provider, urn, {}, { ...inputs, active: false });
+    expect(stateOf(off.inputs)).toEqual({ ...inputs, active: false, revision: REV });
     const bad = await host.check(
       provider,
       urn,
@@ -139,11 +126,13 @@ describe("Partner lifecycle through the provider host", () => {
         contactEmail: "registrar@crvs.EXAMPLE",
         contactPhone: "0".repeat(17),
         partnerType: "credential_partner",
+        active: "yes",
         colour: "blue",
       },
     );
     const byProp = Object.fromEntries(bad.failures.map((f) => [f.property, f.reason]));
     expect(Object.keys(byProp).sort()).toEqual([
+      "active",
       "colour",
       "contactEmail",
       "contactPhone",
@@ -155,6 +144,7 @@ describe("Partner lifecycle through the provider host", () => {
       /one of Auth_Partner, .*Credential_Partner.* \(exact spelling\)/,
     );
     expect(byProp.contactPhone).toMatch(/at most 16 characters/);
+    expect(byProp.active).toMatch(/active must be true or false/);
     const { policyGroupName: _g, ...noGroup } = inputs;
     const needsGroup = await host.check(provider, urn, {}, noGroup);
     expect(needsGroup.failures).toEqual([
@@ -168,30 +158,28 @@ describe("Partner lifecycle through the provider host", () => {
   });
 
   test("create registers one partner, not yet active (no certificate)", async () => {
-    const created = await host.create(provider, urn, { ...inputs, revision: REV });
+    const created = await host.create(provider, urn, { ...inputs, active: true, revision: REV });
     id = created.id;
     state = stateOf(created.properties);
     expect(id).toBe(inputs.partnerId);
-    expect(state).toEqual({
-      ...inputs,
-      status: "De-active",
-      isActive: false,
-      approvalStatus: "InProgress",
-      certificateUploaded: false,
-      revision: REV,
-    });
-    expect((await sandboxPartners()).filter((p) => p.id === id)).toHaveLength(1);
+    // Inactive until its certificate is uploaded, which is not a deactivation: it reads as active.
+    expect(state).toEqual({ ...inputs, active: true, revision: REV });
+    expect((await sandboxPartners()).filter((p) => p.id === id)).toEqual([
+      expect.objectContaining({ isActive: false }),
+    ]);
   });
 
   test("read returns the live partner in the input shape", async () => {
     const r = await host.read(provider, id, urn, state);
     expect(r.id).toBe(id);
     expect(stateOf(r.properties)).toEqual(state);
-    expect(stateOf(r.inputs!)).toEqual({ ...inputs, revision: REV });
+    expect(stateOf(r.inputs!)).toEqual({ ...inputs, active: true, revision: REV });
   });
 
   test("diff: same inputs empty; immutable fields replace; contact details update in place", async () => {
-    expect(await host.diff(provider, id, urn, state, { ...inputs, revision: REV })).toEqual({
+    expect(
+      await host.diff(provider, id, urn, state, { ...inputs, active: true, revision: REV }),
+    ).toEqual({
       changes: "none",
       replaces: [],
       deleteBeforeReplace: false,
@@ -263,7 +251,11 @@ describe("Partner lifecycle through the provider host", () => {
     expect(host.logs.map((l) => l.message).join("\n")).toMatch(
       /Partner partner "opencrvs-partner": adopted the existing object \(id opencrvs-partner\) and converged address/,
     );
-    await host.update(provider, id, urn, stateOf(again.properties), { ...inputs, revision: REV });
+    await host.update(provider, id, urn, stateOf(again.properties), {
+      ...inputs,
+      active: true,
+      revision: REV,
+    });
   });
 
   test("adoption fails naming the immutable fields that differ", async () => {
@@ -282,15 +274,44 @@ describe("Partner lifecycle through the provider host", () => {
     expect((await sandboxPartners()).find((p) => p.id === id)?.name).toBe(inputs.organisationName);
   });
 
+  test("active: false is refused while the partner has no certificate, before any write", async () => {
+    const declared = { ...inputs, active: false, revision: REV };
+    const noCert =
+      /the partner has no certificate uploaded yet, so it cannot be declared active: false: .*Declare active: true \(the default\) until its certificate is uploaded/;
+    const u = (await host
+      .update(provider, id, urn, state, declared)
+      .catch((e) => e)) as ProviderHostError;
+    expect(u).toBeInstanceOf(ProviderHostError);
+    expect(u.details).toMatch(/^Partner partner "opencrvs-partner": update failed: /);
+    expect(u.details).toMatch(noCert);
+    const fresh = {
+      ...declared,
+      partnerId: "inactive-partner",
+      contactEmail: "inactive@crvs.example.org",
+    };
+    const before = sandbox.requests.length;
+    const c = (await host
+      .create(provider, urnFor(TYPE, "inactive"), fresh)
+      .catch((e) => e)) as ProviderHostError;
+    expect(c.details).toMatch(noCert);
+    expect(
+      sandbox.requests
+        .slice(before)
+        .filter((r) => r.method === "POST" && r.path.endsWith("/partners")),
+    ).toEqual([]);
+    expect((await sandboxPartners()).some((p) => p.id === "inactive-partner")).toBe(false);
+    expect((await sandboxPartners()).find((p) => p.id === id)?.isActive).toBe(false);
+    // Still readable as before: active (waiting for its certificate), no drift.
+    expect(stateOf((await host.read(provider, id, urn, state)).properties)).toEqual(state);
+  });
+
   test("with its certificate the partner is active; an active partner cannot change group", async () => {
     await uploadCertificate(id, inputs.organisationName);
+    expect((await sandboxPartners()).find((p) => p.id === id)?.isActive).toBe(true);
     const r = await host.read(provider, id, urn, state);
-    expect(r.properties).toMatchObject({
-      status: "active",
-      isActive: true,
-      approvalStatus: "approved",
-      certificateUploaded: true,
-    });
+    // The upload changes nothing the stack stored: no drift.
+    expect(stateOf(r.properties)).toEqual(state);
+    expect(r.properties.active).toBe(true);
     state = stateOf(r.properties);
     const err = (await host
       .update(provider, id, urn, state, { ...inputs, policyGroupName: `${GROUP}-2`, revision: REV })
@@ -300,15 +321,62 @@ describe("Partner lifecycle through the provider host", () => {
     );
   });
 
+  test("declared active: false deactivates it and reads clean; group moves while inactive; true reactivates", async () => {
+    const isActive = async () => (await sandboxPartners()).find((p) => p.id === id)?.isActive;
+    const off = await host.update(provider, id, urn, state, {
+      ...inputs,
+      active: false,
+      revision: REV,
+    });
+    expect(stateOf(off.properties)).toEqual({ ...state, active: false });
+    expect(await isActive()).toBe(false);
+    const r = await host.read(provider, id, urn, stateOf(off.properties));
+    expect(stateOf(r.properties)).toEqual(stateOf(off.properties));
+    expect(
+      await host.diff(provider, id, urn, stateOf(r.properties), {
+        ...inputs,
+        active: false,
+        revision: REV,
+      }),
+    ).toMatchObject({ changes: "none" });
+    // Reactivation comes after the group move (PMS_PRT_050 otherwise)...
+    const moved = await host.update(provider, id, urn, stateOf(r.properties), {
+      ...inputs,
+      policyGroupName: `${GROUP}-2`,
+      active: true,
+      revision: REV,
+    });
+    expect(stateOf(moved.properties)).toEqual({
+      ...state,
+      policyGroupName: `${GROUP}-2`,
+      active: true,
+    });
+    expect(await isActive()).toBe(true);
+    // ...and deactivation before it.
+    const back = await host.update(provider, id, urn, stateOf(moved.properties), {
+      ...inputs,
+      active: false,
+      revision: REV,
+    });
+    expect(stateOf(back.properties)).toEqual({ ...state, active: false });
+    const on = await host.update(provider, id, urn, stateOf(back.properties), {
+      ...inputs,
+      active: true,
+      revision: REV,
+    });
+    expect(stateOf(on.properties)).toEqual(state);
+    expect(await isActive()).toBe(true);
+  });
+
   test("delete deactivates; the partner stays readable; create reactivates it", async () => {
     await host.delete(provider, id, urn, state);
     expect((await sandboxPartners()).find((p) => p.id === id)?.isActive).toBe(false);
     const r = await host.read(provider, id, urn, state);
-    expect(r.properties).toMatchObject({ isActive: false, status: "De-active" });
+    expect(stateOf(r.properties)).toEqual({ ...state, active: false });
     await host.delete(provider, id, urn, state); // idempotent
-    const back = await host.create(provider, urn, { ...inputs, revision: REV });
+    const back = await host.create(provider, urn, { ...inputs, active: true, revision: REV });
     expect(back.id).toBe(id);
-    expect(back.properties.isActive).toBe(true);
+    expect(back.properties.active).toBe(true);
     expect((await sandboxPartners()).filter((p) => p.id === id)).toEqual([
       expect.objectContaining({ isActive: true }),
     ]);
@@ -346,12 +414,7 @@ describe("failures say what failed, where, and what to do, without secrets", () 
   });
 
   test("an unreachable MOSIP", async () => {
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, "127.0.0.1", () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
+    const port = await unusedPort();
     const h = await startProviderHost({
       config: stackConfig(`http://127.0.0.1:${port}`, { maxRetries: 1 }),
       env: { MOSIP_RETRY_DELAY_MS: "50" },

@@ -1,12 +1,10 @@
 // PolicyGroup through the path `pulumi up` uses: serialized by Pulumi's closure serializer (CommonJS
 // ts-node child), run by the SDK's dynamic-provider host over gRPC, against the MOSIP sandbox.
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { MosipClient } from "../../components/mosip/client";
 import {
   findLeaks,
   ProviderHostError,
-  serializeResourceProviders,
   startProviderHost,
   stripProvider,
   urnFor,
@@ -14,13 +12,18 @@ import {
   type Props,
   type SerializedProvider,
 } from "../provider-host/harness";
-import { startSandbox, type Sandbox } from "../sandbox/server";
+import type { Sandbox } from "../sandbox/server";
+import {
+  expectProviderReference,
+  mosipStackConfig,
+  startLifecycle,
+  unusedPort,
+  type MosipLifecycle,
+} from "./lifecycle";
 
 // Child processes (ts-node serializer, provider host) are slow on a loaded machine.
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
-const CLIENT_ID = "mosip-deployment-client";
-const APP_ID = "partner";
 const TYPE = "pulumi-nodejs:dynamic/mosip:PolicyGroup";
 const GROUPS = "/v1/policymanager/policies/group";
 
@@ -32,10 +35,7 @@ let mosip: MosipClient;
 
 /** Stack config as the engine sends it to the provider's Configure. */
 function stackConfig(apiBaseUrl: string, extra: Record<string, unknown> = {}) {
-  return {
-    "mosip-crvs:mosip": { apiBaseUrl, clientId: CLIENT_ID, appId: APP_ID, ...extra },
-    "mosip-crvs:mosipClientSecret": secret,
-  };
+  return mosipStackConfig(apiBaseUrl, secret, extra);
 }
 
 interface SandboxGroup {
@@ -53,31 +53,24 @@ async function sandboxGroups(): Promise<SandboxGroup[]> {
 /** What the engine keeps: outputs without `__provider`. */
 const stateOf = (p: Props) => stripProvider(p);
 
+let lifecycle: MosipLifecycle;
 beforeAll(async () => {
-  sandbox = await startSandbox();
-  secret = sandbox.context.options.adminClientSecret;
-  [provider] = await serializeResourceProviders([
-    {
-      module: "components/mosip/policy-group.ts",
-      export: "PolicyGroup",
-      args: { name: "serialized", description: "serialized" },
-    },
-  ]);
-  host = await startProviderHost({
-    config: stackConfig(sandbox.url),
-    secretKeys: ["mosip-crvs:mosipClientSecret"],
+  lifecycle = await startLifecycle({
+    resources: [
+      {
+        module: "components/mosip/policy-group.ts",
+        export: "PolicyGroup",
+        args: { name: "serialized", description: "serialized" },
+      },
+    ],
+    hostEnv: {},
   });
-  mosip = new MosipClient({
-    apiBaseUrl: sandbox.url,
-    credentials: { clientId: CLIENT_ID, secretKey: secret, appId: APP_ID },
-    retries: 0,
-  });
+  ({ sandbox, secret, host, mosip } = lifecycle);
+  [provider] = lifecycle.providers as [SerializedProvider];
 });
 
 afterAll(async () => {
-  await host?.close();
-  await mosip?.close();
-  await sandbox?.close();
+  await lifecycle?.close();
 });
 
 describe("PolicyGroup lifecycle through the provider host", () => {
@@ -87,8 +80,7 @@ describe("PolicyGroup lifecycle through the provider host", () => {
   let state: Props;
 
   test("the class registers its own type token and the provider carries no credential", () => {
-    expect(provider.type).toBe(TYPE);
-    expect(findLeaks(provider.text, [secret])).toEqual([]);
+    expectProviderReference(provider, "PolicyGroup", [secret]);
   });
 
   test("check accepts valid inputs and adds the provider revision", async () => {
@@ -310,12 +302,7 @@ describe("failures say what failed, where, and what to do, without secrets", () 
 
   test("an unreachable MOSIP", async () => {
     // A port that was free a moment ago: nothing listens there.
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, "127.0.0.1", () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
+    const port = await unusedPort();
     const h = await startProviderHost({
       config: stackConfig(`http://127.0.0.1:${port}`, { maxRetries: 1 }),
       env: { MOSIP_RETRY_DELAY_MS: "50" },

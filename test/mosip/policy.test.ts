@@ -1,13 +1,11 @@
 // Policy through the path `pulumi up` uses: serialized by Pulumi's closure serializer (CommonJS
 // ts-node child), run by the SDK's dynamic-provider host over gRPC, against the MOSIP sandbox.
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { MosipClient } from "../../components/mosip/client";
 import { buildAuthPolicy, buildDataSharePolicy } from "../../components/mosip/policy-builder";
 import {
   findLeaks,
   ProviderHostError,
-  serializeResourceProviders,
   startProviderHost,
   stripProvider,
   urnFor,
@@ -15,13 +13,18 @@ import {
   type Props,
   type SerializedProvider,
 } from "../provider-host/harness";
-import { startSandbox, type Sandbox } from "../sandbox/server";
+import type { Sandbox } from "../sandbox/server";
+import {
+  type MosipLifecycle,
+  expectProviderReference,
+  mosipStackConfig,
+  startLifecycle,
+  unusedPort,
+} from "./lifecycle";
 
 // Child processes (ts-node serializer, provider host) are slow on a loaded machine.
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
-const CLIENT_ID = "mosip-deployment-client";
-const APP_ID = "partner";
 const TYPE = "pulumi-nodejs:dynamic/mosip:Policy";
 const POLICIES = "/v1/policymanager/policies";
 const REV = "1.1";
@@ -29,16 +32,11 @@ const REV = "1.1";
 let sandbox: Sandbox;
 let secret: string;
 let provider: SerializedProvider;
-/** PolicyGroup's provider: the shared base + client, the baseline the object's own part adds to. */
-let baseline: SerializedProvider;
 let host: ProviderHost;
 let mosip: MosipClient;
 
 function stackConfig(apiBaseUrl: string, extra: Record<string, unknown> = {}) {
-  return {
-    "mosip-crvs:mosip": { apiBaseUrl, clientId: CLIENT_ID, appId: APP_ID, ...extra },
-    "mosip-crvs:mosipClientSecret": secret,
-  };
+  return mosipStackConfig(apiBaseUrl, secret, extra);
 }
 
 interface SandboxPolicy {
@@ -67,32 +65,23 @@ const inputs = {
   policies: dataShare as unknown as Record<string, unknown>,
 };
 
+let lifecycle: MosipLifecycle;
 beforeAll(async () => {
-  sandbox = await startSandbox();
-  secret = sandbox.context.options.adminClientSecret;
-  [provider, baseline] = await serializeResourceProviders([
-    { module: "components/mosip/policy.ts", export: "Policy", args: inputs },
-    { module: "components/mosip/policy-group.ts", export: "PolicyGroup", args: {} },
-  ]);
-  host = await startProviderHost({
-    config: stackConfig(sandbox.url),
-    env: { MOSIP_RETRY_DELAY_MS: "50" },
-    secretKeys: ["mosip-crvs:mosipClientSecret"],
+  lifecycle = await startLifecycle({
+    resources: [{ module: "components/mosip/policy.ts", export: "Policy", args: inputs }],
+    async setup(l) {
+      ({ sandbox, secret, mosip } = l);
+      await mosip.kernel("POST", `${POLICIES}/group/new`, {
+        request: { name: GROUP, desc: "CRVS policies" },
+      });
+    },
   });
-  mosip = new MosipClient({
-    apiBaseUrl: sandbox.url,
-    credentials: { clientId: CLIENT_ID, secretKey: secret, appId: APP_ID },
-    retries: 0,
-  });
-  await mosip.kernel("POST", `${POLICIES}/group/new`, {
-    request: { name: GROUP, desc: "CRVS policies" },
-  });
+  ({ sandbox, secret, mosip, host } = lifecycle);
+  [provider] = lifecycle.providers as [SerializedProvider];
 });
 
 afterAll(async () => {
-  await host?.close();
-  await mosip?.close();
-  await sandbox?.close();
+  await lifecycle?.close();
 });
 
 describe("Policy lifecycle through the provider host", () => {
@@ -100,17 +89,8 @@ describe("Policy lifecycle through the provider host", () => {
   let id: string;
   let state: Props;
 
-  test("the class registers its type token; the provider is small and carries no credential", () => {
-    expect(provider.type).toBe(TYPE);
-    expect(findLeaks(provider.text, [secret])).toEqual([]);
-    const own = provider.size - baseline.size;
-    console.log(
-      `serialized Policy provider: ${provider.size} B (PolicyGroup ${baseline.size} B; Policy's own part ~${own} B)`,
-    );
-    // The shared base and client are copied into every provider (dynamic.test.ts budgets them);
-    // what this object adds stays well under the 16 KB goal.
-    expect(own).toBeLessThan(8 * 1024);
-    expect(provider.size).toBeLessThan(baseline.size + 16 * 1024);
+  test("type token, no credential, and a reference to the installed provider package", () => {
+    expectProviderReference(provider, "Policy", [secret]);
   });
 
   test("check accepts valid inputs and names each bad property with the fix", async () => {
@@ -358,12 +338,7 @@ describe("failures say what failed, where, and what to do, without secrets", () 
   });
 
   test("an unreachable MOSIP", async () => {
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, "127.0.0.1", () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
+    const port = await unusedPort();
     const h = await startProviderHost({
       config: stackConfig(`http://127.0.0.1:${port}`, { maxRetries: 1 }),
       env: { MOSIP_RETRY_DELAY_MS: "50" },

@@ -203,3 +203,38 @@ describe("capture mistakes are visible in the serialized text", () => {
     ).toEqual([]);
   });
 });
+
+describe("a provider host never outlives its parent", () => {
+  // A parent killed without close() (a SIGKILLed harness run, a killed test worker) used to leave
+  // the host's gRPC server running forever; hundreds of them exhausted a 24 GiB machine.
+  test("SIGKILL of the process that started the host ends the host", async () => {
+    const { spawn } = await import("node:child_process");
+    const parent = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "-e",
+        'require("./test/provider-host/harness").startProviderHost({ skipConfigure: true }).then((h) => { process.stdout.write(String(h.pid) + "\\n"); });',
+      ],
+      { cwd: path.join(__dirname, "../.."), stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const hostPid = await new Promise<number>((resolve, reject) => {
+      parent.stdout!.on("data", (d: Buffer) => resolve(Number(String(d).trim())));
+      parent.once("exit", (c) => reject(new Error(`parent exited early (${c})`)));
+    });
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(alive(hostPid)).toBe(true);
+    parent.kill("SIGKILL");
+    const deadline = Date.now() + 10_000;
+    while (alive(hostPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(alive(hostPid)).toBe(false);
+  });
+});

@@ -340,6 +340,19 @@ export function urnFor(type: string, name: string, stack = "test", project = "mo
 
 const SECRET_SIG = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270" };
 
+/**
+ * Runs the SDK's dynamic-provider host (argv[1], its engine address argv[2], as the CLI passes
+ * them) and exits when its stdin closes. The host is a gRPC server that never exits on its own, so
+ * a parent that dies without close() (a killed test worker or harness run) would leave it behind
+ * holding ~100 MB; only the parent holds the pipe, and the OS closes it when the parent dies.
+ */
+const HOST_BOOTSTRAP = [
+  'process.stdin.on("end", () => process.exit(0));',
+  'process.stdin.on("error", () => process.exit(0));',
+  "process.stdin.resume();",
+  "require(process.argv[1]);",
+].join(" ");
+
 /** Starts Pulumi's dynamic-provider host and, unless told not to, configures it as the engine does. */
 export async function startProviderHost(opts: ProviderHostOptions = {}): Promise<ProviderHost> {
   const logs: LogEntry[] = [];
@@ -350,11 +363,15 @@ export async function startProviderHost(opts: ProviderHostOptions = {}): Promise
   );
   const env: Record<string, string> = { ...childEnv(), ...opts.env };
   if (opts.structuredLogs) env.PULUMI_NODEJS_ENGINE = engine.address;
-  const child: ChildProcess = spawn(process.execPath, [script, engine.address], {
-    cwd: PROJECT_ROOT,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ["-e", HOST_BOOTSTRAP, script, engine.address],
+    {
+      cwd: PROJECT_ROOT,
+      env,
+      stdio: ["pipe", "pipe", "pipe"],
+    },
+  );
   const stdout = readline.createInterface({ input: child.stdout! });
   const stderr = readline.createInterface({ input: child.stderr! });
   let startupErr = "";

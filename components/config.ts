@@ -45,6 +45,27 @@ export const DEFAULT_ESIGNET_CLAIMS_SUPPORTED = [
   "individual_id",
 ];
 
+/**
+ * The CRVS field mapping used when a CRVS system gives none: the demographic fields MOSIP's CRVS
+ * configuration makes mandatory for `crvs_new` (contract §3, NEWER
+ * `mosip.kernel.idobjectvalidator.mandatory-attributes.reg-processor.crvs_new`), named as OpenCRVS
+ * names the child's details. Countries whose CRVS sends other fields set their own.
+ */
+export const DEFAULT_CRVS_FIELD_MAPPING: readonly {
+  crvsField: string;
+  idSchemaField: string;
+  mandatory: boolean;
+}[] = [
+  { crvsField: "child.name", idSchemaField: "fullName", mandatory: true },
+  { crvsField: "child.dob", idSchemaField: "dateOfBirth", mandatory: true },
+  { crvsField: "child.gender", idSchemaField: "gender", mandatory: true },
+  { crvsField: "child.address.line1", idSchemaField: "addressLine1", mandatory: true },
+  { crvsField: "child.address.region", idSchemaField: "region", mandatory: true },
+  { crvsField: "child.address.province", idSchemaField: "province", mandatory: true },
+  { crvsField: "child.address.city", idSchemaField: "city", mandatory: true },
+  { crvsField: "child.address.zone", idSchemaField: "zone", mandatory: true },
+];
+
 /** Auth types of the eSignet Auth policy; PMS derives the client's ACRs from them (§5.8). */
 export const ESIGNET_AUTH_TYPES = ["otp", "bio", "pwd", "pin", "wla"] as const;
 
@@ -645,6 +666,19 @@ function buildSchema(ctx: RuleContext) {
       )
       .min(1, { error: "is empty (at least one auth type, e.g. [otp])" })
       .default(["otp"]),
+    /**
+     * Label of an IDA API key for the Auth_Partner (PARTNER_APIKEY of the adapter); a new label
+     * rotates the key. PMS lets only the partner itself generate one, so setting it also creates
+     * the partner's Keycloak user (username = auth partner id, generated password, role
+     * AUTH_PARTNER). @default none: no API key and no partner user (off)
+     */
+    apiKeyLabel: z
+      .string({ error: "must be a string (API key label)" })
+      .max(36, { error: "is longer than 36 characters (PMS stores at most 36)" })
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
+        error: "is not an API key label (letters, digits, '.', '_', '-', e.g. crvs-adapter-2026)",
+      })
+      .optional(),
     /** Id of the Auth_Partner that owns the OIDC client; defaults to `<partnerId>-auth`. */
     authPartnerId: z
       .string({ error: "must be a string (partner id)" })
@@ -654,6 +688,15 @@ function buildSchema(ctx: RuleContext) {
       })
       .optional(),
   });
+
+  /** A rotation stamp: changing it rotates one credential (it also names the new OIDC client). */
+  const rotationStamp = z
+    .string({ error: 'must be a string (a rotation stamp, e.g. "2026-11-23")' })
+    .min(1, { error: 'is empty (a rotation stamp, e.g. "2026-11-23")' })
+    .max(64, { error: "is longer than 64 characters" })
+    .regex(/^[A-Za-z0-9._:-]+$/, {
+      error: "is not a rotation stamp (letters, digits, '.', '_', ':', '-', e.g. 2026-11-23)",
+    });
 
   const crvsSystem = z
     .strictObject({
@@ -740,6 +783,75 @@ function buildSchema(ctx: RuleContext) {
       ),
       /** eSignet relying party of this CRVS (optional). */
       esignet: esignet.optional(),
+      /**
+       * Deliberate credential rotations, for GitOps: each key is a stamp (any text of letters,
+       * digits, '.', '_', ':', '-', e.g. the date of the change); a reviewed change of a stamp
+       * rotates that credential on the next `pulumi up`, and nothing else does. @default none:
+       * never rotated (absent and "1" are the same)
+       */
+      rotation: z
+        .strictObject(
+          {
+            /**
+             * The CRVS Keycloak client's secret: Keycloak is updated in place, then the adapter's
+             * Secret (its pods restart) and the subscriptions' login follow in the same run.
+             */
+            clientSecret: rotationStamp.optional(),
+            /**
+             * The hub secrets of this system's WebSub subscriptions: each is unsubscribed and
+             * subscribed again with its new secret, after the adapter's Secret carries it.
+             */
+            hubSecrets: rotationStamp.optional(),
+            /**
+             * The eSignet OIDC client's key pair: a new OIDC client (new key, so a new client id)
+             * is registered, the adapter switches to it, and the old client is set INACTIVE.
+             * Needs `esignet`.
+             */
+            oidcKey: rotationStamp.optional(),
+            /**
+             * The auth partner's Keycloak user password (only with `esignet.apiKeyLabel`): the user
+             * is re-created with a new generated password.
+             */
+            partnerPassword: rotationStamp.optional(),
+          },
+          {
+            error:
+              "must be an object {clientSecret?, hubSecrets?, oidcKey?, partnerPassword?} of rotation stamps",
+          },
+        )
+        .optional(),
+      /**
+       * CRVS field -> MOSIP ID-schema field. Before anything is written, the stack checks that the
+       * latest published ID schema has every field marked mandatory. @default
+       * DEFAULT_CRVS_FIELD_MAPPING (the fields MOSIP's CRVS config makes mandatory for crvs_new)
+       */
+      fieldMapping: z
+        .array(
+          z.strictObject(
+            {
+              /** The field's name on the CRVS side (free text, shown in messages). */
+              crvsField: nonBlank("the CRVS field's name, e.g. child.name", 128),
+              /** The ID-schema field id (`schema[].id` of GET /v1/masterdata/idschema/latest). */
+              idSchemaField: z
+                .string({ error: "must be a string (ID-schema field id)" })
+                .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, {
+                  error: "is not an ID-schema field id (letters, digits, '_', e.g. fullName)",
+                }),
+              /** Whether every packet of this CRVS carries it. @default true */
+              mandatory: z.boolean({ error: "must be a boolean (true or false)" }).default(true),
+            },
+            { error: "must be an object {crvsField, idSchemaField, mandatory?}" },
+          ),
+          { error: "must be a list of {crvsField, idSchemaField, mandatory?}" },
+        )
+        .min(1, { error: "is empty (map at least the fields the CRVS sends)" })
+        .superRefine(
+          lenient((m, rc) => {
+            for (const d of duplicates(m.map((e) => String(e?.crvsField))))
+              issue(rc, [], `maps CRVS field "${d}" twice`, "each CRVS field once");
+          }),
+        )
+        .default(() => DEFAULT_CRVS_FIELD_MAPPING.map((e) => ({ ...e }))),
     })
     .superRefine(
       lenient((s, rc) => {

@@ -49,6 +49,14 @@ export const CRVS_ALLOWED_ROLES = [
   "PUBLISH_CREDENTIAL_STATUS_UPDATE_GENERAL",
 ];
 
+/**
+ * The packet-status subscription (components/integration.ts): MOSIP's workflow-completed event has
+ * no partner prefix, so the hub asks SUBSCRIBE_<EVENT>_GENERAL of the subscriber (contract §7.3).
+ * Only a CRVS system with a packet-status callback is granted the role.
+ */
+export const CRVS_PACKET_STATUS_TOPIC = "REGISTRATION_PROCESSOR_WORKFLOW_COMPLETED_EVENT";
+export const CRVS_PACKET_STATUS_ROLE = `SUBSCRIBE_${CRVS_PACKET_STATUS_TOPIC}_GENERAL`;
+
 /** Roles a CRVS client never holds, whatever the allow-list says: they open MOSIP's admin APIs. */
 export const CRVS_FORBIDDEN_ROLES = [
   "GLOBAL_ADMIN",
@@ -249,7 +257,7 @@ export function checkServiceAccountRoles(
   extraAllowedRoles: string[] = [],
 ): Violation[] {
   const out: Violation[] = [];
-  const allowed = new Set([...CRVS_ALLOWED_ROLES, ...extraAllowedRoles]);
+  const allowed = new Set([...CRVS_ALLOWED_ROLES, CRVS_PACKET_STATUS_ROLE, ...extraAllowedRoles]);
   const clients = resources.filter((r) => r.type === TYPES.keycloakClient);
   for (const m of resources.filter((r) => r.type === TYPES.serviceAccountRealmRole)) {
     const role = str(m.props.role);
@@ -328,7 +336,10 @@ export function checkClientIdIsPartnerId(
     const topic = str(s.props.topic);
     if (topic === undefined || owners.length === 0) continue;
     const prefix = topic.includes("/") ? topic.slice(0, topic.indexOf("/")) : "";
-    if (!owners.includes(prefix)) {
+    // The packet-status topic is general (no prefix); any CRVS client may subscribe with its role.
+    const general =
+      topic === CRVS_PACKET_STATUS_TOPIC && owners.includes(str(s.props.subscriberClientId) ?? "");
+    if (!owners.includes(prefix) && !general) {
       out.push({
         urn: s.urn,
         message: `${label(s)} topic: "${topic}" does not start with the client id of a CRVS client (${owners.map((o) => `${o}/`).join(", ")}): the hub only lets <clientId> subscribe to <clientId>/...; use e.g. "${owners[0]}/CREDENTIAL_ISSUED".`,

@@ -71,6 +71,13 @@ export function parseArgs(argv: string[]): HarnessArgs {
 }
 
 /** The stack file's config, fully qualified; `secure:` values are left to environment variables. */
+/** The stack file's `mosip.release` (what the sandbox seeds its Keycloak as). @default 1.2.0.1 */
+export function stackRelease(config: Record<string, unknown>): "1.2.0.1" | "1.2.1" | "1.3" {
+  const mosip = config["mosip-crvs:mosip"] as { release?: unknown } | undefined;
+  const r = String(mosip?.release ?? "1.2.0.1");
+  return r === "1.2.1" || r === "1.3" ? r : "1.2.0.1";
+}
+
 export function stackConfig(
   root: string,
   stack: string,

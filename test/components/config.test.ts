@@ -128,6 +128,18 @@ describe("the committed stack files", () => {
       identifier: "PSUT",
       legallyMandated: false,
     });
+    // No mapping given: the fields MOSIP's CRVS config makes mandatory, all marked mandatory.
+    expect(ok.config.crvsSystems[0].fieldMapping.map((m) => m.idSchemaField)).toEqual([
+      "fullName",
+      "dateOfBirth",
+      "gender",
+      "addressLine1",
+      "region",
+      "province",
+      "city",
+      "zone",
+    ]);
+    expect(ok.config.crvsSystems[0].fieldMapping.every((m) => m.mandatory)).toBe(true);
     expect(ok.config.adapter).toMatchObject({
       enabled: true,
       namespace: "crvs-adapter",
@@ -142,6 +154,35 @@ describe("the committed stack files", () => {
 
 // Each rule: a change to a valid stack and the exact problem it must produce (and nothing else).
 const RULES: Array<[string, () => Values, (v: Values) => void, string[]]> = [
+  [
+    "a CRVS field mapped twice",
+    dev,
+    (v) =>
+      (v.crvsSystems[0].fieldMapping = [
+        { crvsField: "child.name", idSchemaField: "fullName" },
+        { crvsField: "child.name", idSchemaField: "firstName" },
+      ]),
+    [
+      'mosip-crvs:crvsSystems[0].fieldMapping: maps CRVS field "child.name" twice (each CRVS field once)',
+    ],
+  ],
+  [
+    "a field mapping entry that is not an ID-schema field id",
+    dev,
+    (v) =>
+      (v.crvsSystems[0].fieldMapping = [{ crvsField: "child.name", idSchemaField: "full name" }]),
+    [
+      "mosip-crvs:crvsSystems[0].fieldMapping[0].idSchemaField: is not an ID-schema field id, got string \"full name\" (letters, digits, '_', e.g. fullName)",
+    ],
+  ],
+  [
+    "an empty field mapping",
+    dev,
+    (v) => (v.crvsSystems[0].fieldMapping = []),
+    [
+      "mosip-crvs:crvsSystems[0].fieldMapping: is empty, got a list (map at least the fields the CRVS sends)",
+    ],
+  ],
   [
     "UIN sharing without legallyMandated",
     dev,

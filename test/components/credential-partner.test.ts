@@ -6,7 +6,7 @@
 // dependencies.
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import type { CrvsSystemConfig } from "../../components/config";
+import { DEFAULT_CRVS_FIELD_MAPPING, type CrvsSystemConfig } from "../../components/config";
 import {
   CredentialPartner,
   DEFAULT_BIO_EXTRACTORS,
@@ -143,6 +143,7 @@ const system = (over: Partial<CrvsSystemConfig> = {}): CrvsSystemConfig => ({
   sharedAttributes: ["fullName", "dateOfBirth", "photo"],
   encryptionType: "Partner Based",
   callbacks: { credentialIssued: "https://crvs.example.org/websub/callback" },
+  fieldMapping: DEFAULT_CRVS_FIELD_MAPPING.map((m) => ({ ...m })),
   ...over,
 });
 

@@ -3,7 +3,8 @@
 // (one ConfigProperties per file carrying exactly the declared keys, change hashes per file).
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it, test, vi } from "vitest";
-import type { MosipRelease } from "../../components/config";
+import { readFileSync } from "node:fs";
+import { MOSIP_RELEASES, type MosipRelease } from "../../components/config";
 import type { KeyCondition } from "../../components/mosip/properties-edit";
 
 // The real ConfigProperties provider cannot be closure-serialized inside vitest (its transform of
@@ -302,5 +303,37 @@ describe("MosipProperties under mocks", () => {
     );
     // The override changed the pms file only; application-default still uses the defaults.
     expect(all).not.toContain("pms/pms-policy");
+  });
+});
+
+describe("README", () => {
+  // The operator-facing list of managed properties must not fall behind the declaration.
+  test("lists every key the stack declares, for every release, in the properties section", () => {
+    const readme = readFileSync("README.md", "utf8");
+    const start = readme.indexOf("## MOSIP config properties the stack manages");
+    expect(start).toBeGreaterThan(0);
+    const section = readme.slice(start, readme.indexOf("\n## ", start + 1));
+    const missing: string[] = [];
+    for (const release of MOSIP_RELEASES) {
+      const declared = mod.declaredProperties(release, [
+        { partnerId: "p" },
+        { partnerId: "q", source: "CRVS1" },
+      ]);
+      for (const [file, keys] of Object.entries(declared)) {
+        if (!section.includes(`\`${file}\``)) missing.push(file);
+        for (const key of Object.keys(keys)) {
+          // Per-source keys are listed once with a <source> placeholder; the CMD validator keys as
+          // one {center,machine,device} row.
+          const listed = key
+            .replace(/^(provider\.packet(?:writer|reader)\.)crvs\w+$/, "$1crvs<source>")
+            .replace(
+              /cmd-validator\.(center|machine|device)-/,
+              "cmd-validator.{center,machine,device}-",
+            );
+          if (!section.includes(`\`${listed}\``)) missing.push(`${release} ${file} ${key}`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
   });
 });

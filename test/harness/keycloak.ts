@@ -33,7 +33,10 @@ const REPLACE_ON: Record<string, string[]> = {
   [KEYCLOAK_TYPES.client]: ["realmId", "clientId"],
   [KEYCLOAK_TYPES.role]: ["realmId", "name"],
   [KEYCLOAK_TYPES.saRole]: ["realmId", "serviceAccountUserId", "role"],
-  [KEYCLOAK_TYPES.user]: ["realmId", "username"],
+  // attributes: the stack's only users with attributes are auth-partner users, whose attribute is
+  // the password's rotation stamp and which it marks replaceOnChanges: ["attributes"] (the harness
+  // does not read resource options).
+  [KEYCLOAK_TYPES.user]: ["realmId", "username", "attributes"],
   [KEYCLOAK_TYPES.userRoles]: ["realmId", "userId"],
 };
 
@@ -76,11 +79,11 @@ export class KeycloakApplier {
     if (this.cfg.clientSecret && this.cfg.username)
       form.set("client_secret", this.cfg.clientSecret);
     const realm = this.cfg.realm ?? "master";
-    const res = await fetch(`${this.base()}/realms/${realm}/protocol/openid-connect/token`, {
+    // A token grant changes nothing, so it is retried like a read.
+    const res = await this.send(`${this.base()}/realms/${realm}/protocol/openid-connect/token`, {
       method: "POST",
       body: form,
     });
-    this.requests++;
     if (!res.ok) {
       throw new Error(
         `Keycloak refused the provider's admin credentials (HTTP ${res.status} from realm ${realm}): ` +
@@ -98,15 +101,28 @@ export class KeycloakApplier {
     body?: unknown,
     okMissing = false,
   ): Promise<T | undefined> {
-    const res = await fetch(`${this.base()}/admin/realms/${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${await this.accessToken()}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    this.requests++;
+    // Reads, PUTs, DELETEs and role-mapping POSTs (adding a mapping Keycloak already has is a
+    // no-op) are repeatable; a create POST is not: its answer may be lost after Keycloak acted.
+    const repeatable = method !== "POST" || path.includes("/role-mappings/");
+    const send = async () =>
+      this.send(
+        `${this.base()}/admin/realms/${path}`,
+        {
+          method,
+          headers: {
+            authorization: `Bearer ${await this.accessToken()}`,
+            ...(body === undefined ? {} : { "content-type": "application/json" }),
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        },
+        repeatable,
+      );
+    let res = await send();
+    if (res.status === 401) {
+      // Expired or revoked token: Keycloak refused before acting, so log in again and resend once.
+      this.token = undefined;
+      res = await send();
+    }
     if (res.status === 404 && okMissing) return undefined;
     if (!res.ok) {
       const text = (await res.text()).slice(0, 300);
@@ -120,6 +136,31 @@ export class KeycloakApplier {
     }
     const text = await res.text();
     return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /**
+   * One HTTP request; a repeatable one is sent again (up to 4 attempts, 100/200/400 ms apart) after
+   * a network error or a 5xx answer, so one transient fault does not fail a whole run (and a lost
+   * answer to the read after a create does not leave an object Keycloak has but the state lacks).
+   */
+  private async send(url: string, init: RequestInit, repeatable = true): Promise<Response> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await fetch(url, init);
+        this.requests++;
+        if (!repeatable || res.status < 500 || attempt >= 4) return res;
+        await res.body?.cancel();
+      } catch (e) {
+        this.requests++;
+        if (!repeatable || attempt >= 4) {
+          const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+          throw new Error(
+            `Keycloak ${init.method ?? "GET"} ${new URL(url).pathname} got no answer (${cause?.code ?? cause?.message ?? (e as Error).message})${repeatable ? ` after ${attempt} attempts` : ""}: check that Keycloak is up and reachable, then re-run`,
+          );
+        }
+      }
+      await new Promise((r) => setTimeout(r, 100 * 2 ** (attempt - 1)));
+    }
   }
 
   async invoke(token: string, args: Props): Promise<Props> {
@@ -142,19 +183,49 @@ export class KeycloakApplier {
     throw new Error(`the harness does not implement the invoke ${token}`);
   }
 
+  /**
+   * Runs a create; when Keycloak answers 409 (the object exists), looks it up by its natural key
+   * instead. Only a killed run leaves such an object (created, but never recorded in state): the
+   * harness adopts it, where the Pulumi CLI reports the interrupted create and the provider plugin
+   * would fail with the 409 until the object is imported (`pulumi import`) or deleted by hand.
+   */
+  private async adoptOn409<T>(
+    create: () => Promise<T | undefined>,
+    find: () => Promise<T | undefined>,
+  ): Promise<T | undefined> {
+    try {
+      return await create();
+    } catch (e) {
+      if (!/ failed with HTTP 409:/.test((e as Error).message)) throw e;
+      const found = await find();
+      if (!found) throw e;
+      return found;
+    }
+  }
+
   async create(type: string, inputs: Props): Promise<KcResult> {
     const i = reveal(inputs) as Props;
     const realm = String(i.realmId);
     switch (type) {
       case KEYCLOAK_TYPES.client: {
-        const created = await this.call<{ id: string }>("POST", `${realm}/clients`, clientRep(i));
+        const created = await this.adoptOn409(
+          () => this.call<{ id: string }>("POST", `${realm}/clients`, clientRep(i)),
+          async () =>
+            (
+              await this.call<Props[]>(
+                "GET",
+                `${realm}/clients?clientId=${encodeURIComponent(String(i.clientId))}`,
+              )
+            )?.[0] as { id: string } | undefined,
+        );
         return { id: created!.id, outputs: await this.readClient(realm, created!.id, inputs) };
       }
       case KEYCLOAK_TYPES.role: {
-        await this.call("POST", `${realm}/roles`, {
-          name: i.name,
-          description: i.description ?? "",
-        });
+        await this.adoptOn409(
+          () =>
+            this.call("POST", `${realm}/roles`, { name: i.name, description: i.description ?? "" }),
+          async () => ({}),
+        );
         const role = await this.call<Props>(
           "GET",
           `${realm}/roles/${encodeURIComponent(String(i.name))}`,
@@ -176,16 +247,36 @@ export class KeycloakApplier {
       }
       case KEYCLOAK_TYPES.user: {
         const pw = i.initialPassword as { value: string; temporary?: boolean } | undefined;
-        const created = await this.call<{ id: string }>("POST", `${realm}/users`, {
-          username: i.username,
-          enabled: i.enabled ?? true,
-          email: i.email,
-          firstName: i.firstName,
-          lastName: i.lastName,
-          credentials: pw
-            ? [{ type: "password", value: pw.value, temporary: pw.temporary ?? false }]
-            : [],
-        });
+        let adopted = false;
+        const created = await this.adoptOn409(
+          () =>
+            this.call<{ id: string }>("POST", `${realm}/users`, {
+              username: i.username,
+              enabled: i.enabled ?? true,
+              email: i.email,
+              firstName: i.firstName,
+              lastName: i.lastName,
+              credentials: pw
+                ? [{ type: "password", value: pw.value, temporary: pw.temporary ?? false }]
+                : [],
+            }),
+          async () => {
+            adopted = true;
+            return (
+              await this.call<Props[]>(
+                "GET",
+                `${realm}/users?username=${encodeURIComponent(String(i.username))}&exact=true`,
+              )
+            )?.[0] as { id: string } | undefined;
+          },
+        );
+        // An adopted user gets the declared password: the killed run may have set another one.
+        if (adopted && pw)
+          await this.call("PUT", `${realm}/users/${created!.id}/reset-password`, {
+            type: "password",
+            value: pw.value,
+            temporary: pw.temporary ?? false,
+          });
         return { id: created!.id, outputs: { ...inputs } };
       }
       case KEYCLOAK_TYPES.userRoles: {
@@ -309,6 +400,8 @@ export class KeycloakApplier {
         await this.call("DELETE", `${realm}/users/${id}`, undefined, true);
         return;
       case KEYCLOAK_TYPES.userRoles:
+        // A user re-created (password rotation) took its role mappings with it.
+        if (!(await this.call("GET", `${realm}/users/${id}`, undefined, true))) return;
         await this.setUserRoles(realm, id, [], true, (i.roleIds as string[]) ?? []);
         return;
     }

@@ -100,7 +100,7 @@ describe("check-config on the committed stack files", () => {
       const r = await run(["--file", "Pulumi.local.yaml"]);
       expect(r.code).toBe(0);
       expect(r.stdout).toBe(
-        "OK Pulumi.local.yaml: stack local is valid; environment development; MOSIP 1.2.0.1; " +
+        "OK Pulumi.local.yaml: stack local is valid; environment development; MOSIP 1.3; " +
           "1 CRVS system (opencrvs-partner); 1 registration office; adapter not deployed\n",
       );
       expect(r.stdout + r.stderr).not.toMatch(

@@ -232,6 +232,15 @@ export const machineSpec: MosipObjectSpec<MachineInputs> = {
   async find(ctx, inputs) {
     const live = await findMachine(ctx, inputs);
     const foreign = KEYS.filter(([f]) => !inputs[f] && live?.inputs[f]).map(([f]) => f);
+    if (live && foreign.length > 0 && live.extra?.createdByStack === true) {
+      // Made with the stack's credential in a run whose answer was lost: the private keys went
+      // with that run, so no registration client can use it. Ours to replace.
+      ctx.warn(
+        `machine "${inputs.name}" (id ${live.id}) was created with this stack's credential in an earlier run whose answer was lost; its private keys are gone with that run, so it is decommissioned and created again with new keys.`,
+      );
+      await decommission(ctx, live);
+      return undefined;
+    }
     if (live && foreign.length > 0)
       throw new Error(
         `machine "${inputs.name}" already exists in MOSIP (id ${live.id}) with keys this stack did not generate. To adopt it, give its ${foreign.join(" and ")} (the registration client's public keys; the private keys stay with that client), or choose another name.`,
@@ -290,7 +299,6 @@ export const machineSpec: MosipObjectSpec<MachineInputs> = {
     if (inputs.active !== live.inputs.active) await activate(ctx, live.id, inputs.active);
   },
 
-  // MOSIP refuses to decommission a machine mapped to a centre (KER-MSD-256): unmap it first.
   async delete(ctx, id, state) {
     const live = await readMachine(ctx, id, state);
     if (!live) return;
@@ -300,29 +308,35 @@ export const machineSpec: MosipObjectSpec<MachineInputs> = {
       );
       return;
     }
-    if (live.inputs.regCenterId) {
-      await ctx.client.kernel("PUT", MACHINES, {
-        request: {
-          id,
-          ...body(
-            { ...live.inputs, regCenterId: undefined },
-            {
-              publicKey: live.extra.registeredPublicKey,
-              signPublicKey: live.extra.registeredSignPublicKey,
-            },
-          ),
-        },
-      });
-    }
-    try {
-      await ctx.client.kernel("PUT", `${MACHINES}/decommission/${encodeURIComponent(id)}`);
-      ctx.log(`unmapped from its centre and decommissioned (id ${id})`);
-    } catch (e) {
-      if (isErrorCode(e, "KER-MSD-214")) return;
-      throw e;
-    }
+    await decommission(ctx, live);
   },
 };
+
+/** Unmaps a machine from its centre (MOSIP refuses to decommission a mapped one, KER-MSD-256),
+ * then decommissions it. */
+async function decommission(ctx: MosipContext, live: Live<MachineInputs>): Promise<void> {
+  const id = live.id;
+  if (live.inputs.regCenterId) {
+    await ctx.client.kernel("PUT", MACHINES, {
+      request: {
+        id,
+        ...body(
+          { ...live.inputs, regCenterId: undefined },
+          {
+            publicKey: live.extra?.registeredPublicKey,
+            signPublicKey: live.extra?.registeredSignPublicKey,
+          },
+        ),
+      },
+    });
+  }
+  try {
+    await ctx.client.kernel("PUT", `${MACHINES}/decommission/${encodeURIComponent(id)}`);
+    ctx.log(`unmapped from its centre and decommissioned (id ${id})`);
+  } catch (e) {
+    if (!isErrorCode(e, "KER-MSD-214")) throw e;
+  }
+}
 
 export const machineProvider = new MosipProvider(machineSpec);
 

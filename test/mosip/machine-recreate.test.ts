@@ -5,7 +5,6 @@
 // machine. Also: a name MOSIP refuses but its search cannot show (a machine outside the deployment
 // client's zones) fails at once with the reason, not after four blind attempts.
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import type { MosipClient } from "../../components/mosip/client";
 import { generateMachineKeyPair } from "../../components/mosip/machine-keys";
 import {
   ProviderHostError,
@@ -27,7 +26,6 @@ const CLIENT_USER = "service-account-mosip-deployment-client";
 
 let lifecycle: MosipLifecycle;
 let sandbox: Sandbox;
-let mosip: MosipClient;
 let host: ProviderHost;
 let provider: SerializedProvider;
 let centreId: string;
@@ -57,8 +55,9 @@ const inputs = (name: string, over: Record<string, unknown> = {}): Props => ({
 });
 
 /** A machine made by hand (an admin in the portal), in `zoneCode`. */
+/** A machine an operator made in the admin portal (their own login, not the stack's). */
 async function handMade(name: string, zoneCode: string): Promise<string> {
-  const r = await mosip.kernel<{ id: string }>("POST", `${MD}/machines`, {
+  const r = await lifecycle.operator.kernel<{ id: string }>("POST", `${MD}/machines`, {
     request: {
       name,
       machineSpecId: "1001",
@@ -106,7 +105,7 @@ beforeAll(async () => {
       centreId = c.id;
     },
   });
-  ({ sandbox, mosip, host } = lifecycle);
+  ({ sandbox, host } = lifecycle);
   [provider] = lifecycle.providers as [SerializedProvider];
 });
 

@@ -57,6 +57,7 @@ async function main(): Promise<void> {
       `  MOSIP_CLIENT_ID=${o.adminClientId}`,
       `  MOSIP_CLIENT_SECRET=<SANDBOX_ADMIN_CLIENT_SECRET>`,
       `  KEYCLOAK_ADMIN_USER=${o.keycloakAdminUser}`,
+      `  admin portal login (realm mosip): ${o.globalAdminUser} / <SANDBOX_GLOBAL_ADMIN_PASSWORD>`,
       "",
       `Control: ${sandbox.url}/__sandbox/{requests,faults,state,seed}`,
       "",

@@ -76,12 +76,7 @@ async function mappings(ctx: MosipContext, userId: string): Promise<Mappings & {
     zoneCode: string;
     isActive: boolean;
     createdBy?: string;
-  }>(
-    ctx,
-    "zoneuser",
-    "userId",
-    userId,
-  );
+  }>(ctx, "zoneuser", "userId", userId);
   const zone = zones.find((z) => z.userId === userId);
   let centre: Mappings["centre"];
   let via = "GET /users/{id}";

@@ -402,9 +402,15 @@ export function buildSeed(
     // Only the deployment client and the human global admin are zone-mapped (root zone, active),
     // as the admin DB seed does for the onboarding admin; mosip-admin-client and the other service
     // accounts are not.
-    zoneUsers: [serviceAccountUser(adminClientId), ...(globalAdminUser ? [globalAdminUser] : [])].map(
-      (userId) => ({ userId, zoneCode: "MOR", langCode: languages.mandatory[0], isActive: true }),
-    ),
+    zoneUsers: [
+      serviceAccountUser(adminClientId),
+      ...(globalAdminUser ? [globalAdminUser] : []),
+    ].map((userId) => ({
+      userId,
+      zoneCode: "MOR",
+      langCode: languages.mandatory[0],
+      isActive: true,
+    })),
   };
 }
 

@@ -181,6 +181,7 @@ async function measuredUp(
   stack: LocalStack,
   stateFile: string,
   passphrase: string,
+  checkpointIntervalMs: number,
 ): Promise<{
   result: Pick<EngineResult, "steps">;
   figures: Omit<RunFigures, "perObject">;
@@ -197,6 +198,7 @@ async function measuredUp(
     config: stack.config,
     secretKeys: stack.secretKeys,
     passphrase,
+    checkpointIntervalMs,
   });
   const seconds = Math.round((Date.now() - started) / 100) / 10;
   const peakMemoryMB = mem.stop();
@@ -703,7 +705,15 @@ export async function baseline(stack: LocalStack): Promise<Omit<BenchPoint["base
 
 // ---------------------------------------------------------------------------------------------
 
-export async function benchPoint(offices: number, log: (s: string) => void): Promise<BenchPoint> {
+/**
+ * One office count. `checkpointIntervalMs`: how often the engine may save the state during `up`
+ * (0 = after every step, as the CLI checkpoints; the default).
+ */
+export async function benchPoint(
+  offices: number,
+  log: (s: string) => void,
+  checkpointIntervalMs = 0,
+): Promise<BenchPoint> {
   const work = mkdtempSync(join(tmpdir(), "mosip-crvs-bench-"));
   // As startLocalSandbox, with the config repo in `work` so its commits can be counted.
   const release = (stackConfig(ROOT, STACK).config["mosip-crvs:mosip"] as { release?: string })
@@ -734,7 +744,7 @@ export async function benchPoint(offices: number, log: (s: string) => void): Pro
         : null;
     const commitsBefore = commits();
     log(`offices=${offices}: converging from nothing...`);
-    const conv = await measuredUp(sb, stack, stateFile, passphrase);
+    const conv = await measuredUp(sb, stack, stateFile, passphrase, checkpointIntervalMs);
     const commitsAfter = commits();
     const state = loadState(stateFile, STACK, stack.project, passphrase);
     const objects = managed(state);
@@ -752,7 +762,7 @@ export async function benchPoint(offices: number, log: (s: string) => void): Pro
       await serviceAccountUsers(sb, conv.served),
       commitsBefore === null || commitsAfter === null ? null : commitsAfter - commitsBefore,
     );
-    const noop = await measuredUp(sb, stack, stateFile, passphrase);
+    const noop = await measuredUp(sb, stack, stateFile, passphrase, checkpointIntervalMs);
     const sizes = stateSizes(stateFile, state);
     log(`offices=${offices}: baseline (onboarding scripts' way)...`);
     const base = await baseline(stack);
@@ -861,6 +871,7 @@ export async function main(argv: string[]): Promise<number> {
     options: {
       json: { type: "boolean", default: false },
       offices: { type: "string", default: "1,10" },
+      "checkpoint-ms": { type: "string", default: "0" },
     },
     strict: true,
   });
@@ -871,12 +882,19 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write("--offices takes a comma-separated list of positive integers\n");
     return 2;
   }
+  const checkpointMs = Number(values["checkpoint-ms"]);
+  if (!Number.isInteger(checkpointMs) || checkpointMs < 0) {
+    process.stderr.write(
+      "--checkpoint-ms takes a whole number of milliseconds (0 = save the state after every step)\n",
+    );
+    return 2;
+  }
   const log = (s: string) => process.stderr.write(`${s}\n`);
   const points: BenchPoint[] = [];
   const failures: Array<{ offices: number; error: string }> = [];
   for (const n of counts) {
     try {
-      points.push(await benchPoint(n, log));
+      points.push(await benchPoint(n, log, checkpointMs));
     } catch (e) {
       // A failed point is reported, and the others are still measured.
       failures.push({ offices: n, error: (e as Error).message.split("\n")[0] });
@@ -885,6 +903,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const doc = {
     machine: { cpus: (await import("node:os")).cpus().length, node: process.version },
+    checkpointIntervalMs: checkpointMs,
     notInBaseline: KINDS_NOT_IN_BASELINE,
     points,
     failures,

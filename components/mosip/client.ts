@@ -65,6 +65,15 @@ export interface MosipUser {
 const FORM = "application/x-www-form-urlencoded";
 
 /** authmanager hands the token over in the `Authorization` header and the `Authorization` cookie. */
+/** A JWT's claims; empty for an opaque token. */
+function claimsOf(token: string | undefined): Record<string, unknown> {
+  try {
+    return JSON.parse(Buffer.from(token?.split(".")[1] ?? "", "base64url").toString()) ?? {};
+  } catch {
+    return {};
+  }
+}
+
 function tokenOf(raw: Raw): string | undefined {
   const h = [raw.headers["authorization"] ?? []].flat()[0];
   const c = [raw.headers["set-cookie"] ?? []].flat().find((x) => /^\s*Authorization=[^;]/i.test(x));
@@ -216,13 +225,8 @@ export class MosipClient {
    * Undefined for an opaque token.
    */
   async userId(): Promise<string | undefined> {
-    const t = await this.token("kernel");
-    try {
-      const claims = JSON.parse(Buffer.from(t.split(".")[1] ?? "", "base64url").toString());
-      return typeof claims.preferred_username === "string" ? claims.preferred_username : undefined;
-    } catch {
-      return undefined;
-    }
+    const name = claimsOf(await this.token("kernel")).preferred_username;
+    return typeof name === "string" ? name : undefined;
   }
 
   /** Registers a value that must never appear in logs or errors (client secrets, keys...). */
@@ -301,14 +305,8 @@ export class MosipClient {
   private async token(kind: Kind): Promise<string> {
     const p = this.tokens[kind];
     const t = await p?.catch(() => "");
-    let exp = Infinity;
-    try {
-      exp =
-        1000 *
-        (JSON.parse(Buffer.from(t?.split(".")[1] ?? "", "base64url").toString()).exp ?? Infinity);
-    } catch {
-      // an opaque token: no known expiry
-    }
+    // An opaque token has no known expiry.
+    const exp = 1000 * Number(claimsOf(t).exp ?? Infinity);
     if (t && exp > Date.now() + 30_000) return t;
     if (this.tokens[kind] !== p) return this.token(kind); // a concurrent call is already logging in
     return (this.tokens[kind] = this.login(kind));

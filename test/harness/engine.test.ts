@@ -107,4 +107,28 @@ describe("harness engine", () => {
       runEngine(opts("up", { "fixture:size": "-1" }, { stateFile: join(dir, "bad.json") })),
     ).rejects.toThrow(/size must be a positive number/);
   }, 300_000);
+
+  it("with a checkpoint interval longer than the run, still saves every step's result at the end", async () => {
+    const own = mkdtempSync(join(tmpdir(), "engine-checkpoint-"));
+    const o = (op: EngineOptions["op"]) =>
+      opts(
+        op,
+        {},
+        {
+          stateFile: join(own, "state.json"),
+          env: { WIDGET_STORE: join(own, "widgets.json") },
+          checkpointIntervalMs: 600_000,
+        },
+      );
+    const up = await runEngine(o("up"));
+    expect(ops(up)).toEqual({ "shelf-first": "create", "shelf-w2": "create" });
+    const saved = JSON.parse(readFileSync(join(own, "state.json"), "utf8")) as {
+      resources: { urn: string; id?: string }[];
+    };
+    expect(
+      saved.resources.filter((r) => /shelf-(first|w2)$/.test(r.urn)).map((r) => Boolean(r.id)),
+    ).toEqual([true, true]);
+    expect((await runEngine(o("up"))).changes).toBe(0);
+    await runEngine(o("destroy"));
+  }, 300_000);
 });

@@ -64,6 +64,13 @@ export interface EngineOptions {
   onLog?: (line: string) => void;
   /** The program to run, relative to the project root; `.` runs package.json's main (index.ts). */
   program?: string;
+  /**
+   * Minimum time between two state saves during `up`. 0 (the default) saves after every step, as
+   * the CLI checkpoints; a larger value saves at most that often and always at the end, so a run
+   * killed in between loses the last steps from the state (the next `up` adopts those objects).
+   * The whole file is rewritten per save, which at thousands of resources costs more than MOSIP.
+   */
+  checkpointIntervalMs?: number;
 }
 
 export interface EngineResult {
@@ -308,8 +315,24 @@ async function deploy(
     return `urn:pulumi:${opts.stack}::${opts.project}::${chain}::${name}`;
   };
 
-  const persist = () => {
+  let lastSave = 0;
+  let pendingSave: NodeJS.Timeout | undefined;
+  const interval = opts.checkpointIntervalMs ?? 0;
+  const persist = (final = false) => {
     if (dryRun) return;
+    if (!final && interval > 0) {
+      const wait = lastSave + interval - Date.now();
+      if (wait > 0) {
+        pendingSave ??= setTimeout(() => {
+          pendingSave = undefined;
+          persist();
+        }, wait);
+        return;
+      }
+    }
+    clearTimeout(pendingSave);
+    pendingSave = undefined;
+    lastSave = Date.now();
     const merged = new Map(olds);
     for (const [k, v] of news) merged.set(k, v);
     state.resources = topo([...merged.values()]);
@@ -566,6 +589,7 @@ async function deploy(
   const code = await new Promise<number>((resolve) => child.on("exit", (c) => resolve(c ?? 1)));
   monitor.forceShutdown();
   engine.forceShutdown();
+  persist(true); // what the steps recorded, whether the program succeeded or not
   const text = output.join("").trim();
   if (text) for (const l of text.split("\n")) log(l);
   if (failure) throw failure;
@@ -583,7 +607,7 @@ async function deploy(
       record({ op: "delete", urn: r.urn, type: r.type, name: nameOf(r.urn), changes: [] });
       persist();
     }
-    persist();
+    persist(true);
   } else {
     for (const r of olds.values())
       if (!news.has(r.urn))

@@ -35,8 +35,15 @@ interface Encrypted {
   ciphertext: string;
 }
 
+/** Derived keys by passphrase and salt: scrypt is slow on purpose, and the engine saves the state
+ * after every step (deriving it each time made the save, not MOSIP, the cost of big stacks). */
+const derived = new Map<string, Buffer>();
+
 function keyFor(passphrase: string, salt: string): Buffer {
-  return scryptSync(passphrase, Buffer.from(salt, "base64"), 32);
+  const id = `${salt}\u0000${passphrase}`;
+  let key = derived.get(id);
+  if (!key) derived.set(id, (key = scryptSync(passphrase, Buffer.from(salt, "base64"), 32)));
+  return key;
 }
 
 function encryptValue(key: Buffer, value: unknown): Encrypted {

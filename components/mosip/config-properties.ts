@@ -213,6 +213,23 @@ function remote(s: Settings) {
 }
 
 /**
+ * Runs the edits of one branch made by this provider process one after another. Pulumi runs the
+ * files' resources in parallel and they share the branch: pushed together, all but one would be
+ * rejected and pushed again (a wasted clone, fetch and push each). Other writers are still met by
+ * the rebase loop in commitEdit.
+ */
+function oneAtATime<T>(branch: string, fn: () => Promise<T>): Promise<T> {
+  const g = globalThis as { __mosipCrvsBranchQueues?: Map<string, Promise<unknown>> };
+  const queues = (g.__mosipCrvsBranchQueues ??= new Map());
+  const run = (queues.get(branch) ?? Promise.resolve()).then(fn);
+  queues.set(
+    branch,
+    run.catch(() => undefined),
+  );
+  return run;
+}
+
+/**
  * Lets `edit` change the file in a fresh clone, commits and pushes; on a rejected push, takes the
  * new head and edits again. Returns the head commit and the text.
  */
@@ -225,33 +242,35 @@ function commitEdit(
   const fs = require("node:fs") as typeof import("node:fs");
   const ref = s.branch;
   const at = repoPath(s, file);
-  return inClone(s, true, async (dir) => {
-    for (let attempt = 1; ; attempt++) {
-      const head = await git.resolveRef({ fs, dir, ref });
-      const full = `${dir}/${at}`;
-      if (!fs.existsSync(full))
-        throw new Error(
-          `the config repo ${s.repoUrl} has no ${at} on ${ref}. Check the file name and mosip-crvs:configServer.repo.searchPath`,
-        );
-      const before = fs.readFileSync(full, "utf8");
-      const r = edit(before);
-      if (r.text === before) return { commit: head, text: before, changed: [] };
-      fs.writeFileSync(full, r.text);
-      await git.add({ fs, dir, filepath: at });
-      const author = { name: "mosip-crvs", email: "mosip-crvs@users.noreply.github.com" };
-      const commit = await git.commit({ fs, dir, message: message(r.changed), author });
-      try {
-        await retrying(() => git.push({ ...remote(s), fs, dir }));
-        return { commit, text: r.text, changed: r.changed };
-      } catch (e) {
-        if (!isRejected(e) || attempt >= 5) throw e;
+  return oneAtATime(`${s.repoUrl}#${ref}`, () =>
+    inClone(s, true, async (dir) => {
+      for (let attempt = 1; ; attempt++) {
+        const head = await git.resolveRef({ fs, dir, ref });
+        const full = `${dir}/${at}`;
+        if (!fs.existsSync(full))
+          throw new Error(
+            `the config repo ${s.repoUrl} has no ${at} on ${ref}. Check the file name and mosip-crvs:configServer.repo.searchPath`,
+          );
+        const before = fs.readFileSync(full, "utf8");
+        const r = edit(before);
+        if (r.text === before) return { commit: head, text: before, changed: [] };
+        fs.writeFileSync(full, r.text);
+        await git.add({ fs, dir, filepath: at });
+        const author = { name: "mosip-crvs", email: "mosip-crvs@users.noreply.github.com" };
+        const commit = await git.commit({ fs, dir, message: message(r.changed), author });
+        try {
+          await retrying(() => git.push({ ...remote(s), fs, dir }));
+          return { commit, text: r.text, changed: r.changed };
+        } catch (e) {
+          if (!isRejected(e) || attempt >= 5) throw e;
+        }
+        await retrying(() => git.fetch({ ...remote(s), fs, dir, singleBranch: true, depth: 1 }));
+        const theirs = await git.resolveRef({ fs, dir, ref: `refs/remotes/origin/${ref}` });
+        await git.writeRef({ fs, dir, ref: `refs/heads/${ref}`, value: theirs, force: true });
+        await git.checkout({ fs, dir, ref, force: true });
       }
-      await retrying(() => git.fetch({ ...remote(s), fs, dir, singleBranch: true, depth: 1 }));
-      const theirs = await git.resolveRef({ fs, dir, ref: `refs/remotes/origin/${ref}` });
-      await git.writeRef({ fs, dir, ref: `refs/heads/${ref}`, value: theirs, force: true });
-      await git.checkout({ fs, dir, ref, force: true });
-    }
-  });
+    }),
+  );
 }
 
 /** The file at the branch head, or undefined when the repo no longer has it. */

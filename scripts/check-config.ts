@@ -37,6 +37,25 @@ function stackName(file: string): string {
   return m ? m[1] : basename(file);
 }
 
+/**
+ * Linux's limit on one environment variable (MAX_ARG_STRLEN, 32 pages of 4 KiB). The Pulumi CLI's
+ * Node.js language host hands the whole stack config to the program in one, PULUMI_CONFIG, so a
+ * bigger config makes `pulumi up` fail with "argument list too long" (pulumi/pulumi#8680).
+ */
+export const ENV_VALUE_LIMIT = 128 * 1024;
+
+/** The bytes of `PULUMI_CONFIG=<json>` as the language host sets it (object values as JSON text;
+ * a secure value counted at its ciphertext's length, which is longer than the plain text). */
+export function pulumiConfigBytes(cfg: Record<string, unknown>): number {
+  const flat: Record<string, string> = {};
+  for (const [k, v] of Object.entries(cfg)) {
+    const key = k.includes(":") ? k : `${PROJECT}:${k}`;
+    const secure = v && typeof v === "object" && "secure" in v ? String(v.secure) : undefined;
+    flat[key] = secure ?? (typeof v === "string" ? v : JSON.stringify(v));
+  }
+  return Buffer.byteLength(`PULUMI_CONFIG=${JSON.stringify(flat)}`) + 1;
+}
+
 function summarize(stack: string, c: StackConfig, pending: CheckResult["pendingCredentials"]) {
   const n = (k: number, word: string) => `${k} ${word}${k === 1 ? "" : "s"}`;
   const systems = c.crvsSystems.map((s) => s.partnerId).join(", ");
@@ -124,6 +143,19 @@ export function checkStackFile(
   });
   if (!r.ok) return { ...base, problems: [...problems, ...r.problems] };
   problems.push(...resolveCaBundleFile(r.config, dirname(resolve(file))));
+  const bytes = pulumiConfigBytes(cfg as Record<string, unknown>);
+  if (bytes > ENV_VALUE_LIMIT) {
+    const offices = r.config.registrationOffices.length;
+    const key = Object.keys(cfg).find(
+      (k) => k.replace(`${PROJECT}:`, "") === "registrationOffices",
+    );
+    const fixed = pulumiConfigBytes({ ...(cfg as Record<string, unknown>), [key!]: [] });
+    const fit = Math.max(0, Math.floor((ENV_VALUE_LIMIT - fixed) / ((bytes - fixed) / offices)));
+    problems.push({
+      path: file,
+      message: `holds ${Math.ceil(bytes / 1024)} KiB of config as the Pulumi CLI passes it to the program, in one environment variable (PULUMI_CONFIG) that Linux limits to 128 KiB: pulumi up would fail with "argument list too long" (pulumi/pulumi#8680). Split the ${offices} registration offices across stacks (e.g. one per region; about ${fit} offices like these fit in this one)`,
+    });
+  }
   if (problems.length > 0) return { ...base, problems };
   const pendingCredentials = Object.values(r.config.credentials)
     .filter((c) => c.source === "pending")

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
+import { parse, stringify } from "yaml";
 import { checkStackFile, main } from "../../scripts/check-config";
 
 const ROOT = join(__dirname, "..", "..");
@@ -254,6 +255,48 @@ describe("checkStackFile (in-process)", () => {
       path: "mosip-crvs:environment",
       message: "is set twice (as environment and mosip-crvs:environment; keep one)",
     });
+  });
+
+  test("a config too big for the one environment variable the CLI passes it in is refused, saying how many offices fit", () => {
+    const local = parse(readFileSync(join(ROOT, "Pulumi.local.yaml"), "utf8")) as {
+      config: Record<string, unknown>;
+    };
+    const [office] = local.config["mosip-crvs:registrationOffices"] as Array<{
+      centre: { localized: Record<string, { name: string }> };
+      machine: { name: string };
+      officer: { username: string };
+    }>;
+    const withOffices = (n: number) => {
+      const file = join(dir, `Pulumi.offices${n}.yaml`);
+      const offices = Array.from({ length: n }, (_, i) => {
+        const o = structuredClone(office);
+        for (const t of Object.values(o.centre.localized)) t.name = `${t.name} ${i + 1}`;
+        o.machine.name = `${o.machine.name}-${i + 1}`;
+        o.officer.username = `${o.officer.username}-${i + 1}`;
+        return o;
+      });
+      writeFileSync(
+        file,
+        stringify({
+          ...local,
+          config: { ...local.config, "mosip-crvs:registrationOffices": offices },
+        }),
+      );
+      return checkStackFile(file, { env: {} });
+    };
+    expect(withOffices(100).problems).toEqual([]);
+    const big = withOffices(400);
+    expect(big.ok).toBe(false);
+    expect(big.problems).toHaveLength(1);
+    expect(big.problems[0].message).toMatch(
+      /^holds \d+ KiB of config as the Pulumi CLI passes it to the program, in one environment variable \(PULUMI_CONFIG\) that Linux limits to 128 KiB: pulumi up would fail with "argument list too long" \(pulumi\/pulumi#8680\)\. Split the 400 registration offices across stacks \(e\.g\. one per region; about (\d+) offices like these fit in this one\)$/,
+    );
+    const fit = Number(/about (\d+) offices/.exec(big.problems[0].message)![1]);
+    expect(fit).toBeGreaterThan(100);
+    expect(fit).toBeLessThan(400);
+    // The estimate holds: that many offices pass, a few more do not.
+    expect(withOffices(fit).ok).toBe(true);
+    expect(withOffices(fit + 10).ok).toBe(false);
   });
 
   test("a CA bundle file is read relative to the stack file", () => {

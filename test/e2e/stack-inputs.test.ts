@@ -33,7 +33,7 @@ const fullOutputs = {
       },
       credentialHubSecret: secret("sandbox-test-hub-1"),
       packetStatusHubSecret: secret("sandbox-test-hub-2"),
-      partnerPrivateKeyPem: secret("-----BEGIN PRIVATE KEY-----\nsandbox\n"),
+      partnerPrivateKeyPem: secret("sandbox-test-partner-private-key"),
     },
   ],
   registrationOffices: [{ centreId: "10001", machineId: "10002", refId: "10001_10002" }],
@@ -52,7 +52,7 @@ describe("registrationInputs", () => {
       credentialTopic: "opencrvs-partner/CREDENTIAL_ISSUED",
       credentialCallback: "http://127.0.0.1:2024/websub/callback",
       credentialHubSecret: "sandbox-test-hub-1",
-      partnerPrivateKeyPem: "-----BEGIN PRIVATE KEY-----\nsandbox\n",
+      partnerPrivateKeyPem: "sandbox-test-partner-private-key",
       packetStatus: {
         topic: "REGISTRATION_PROCESSOR_WORKFLOW_COMPLETED_EVENT",
         callback: "http://127.0.0.1:2024/websub/packet-status",
